@@ -1,0 +1,151 @@
+package host
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind says what an Event carries.
+type Kind uint8
+
+const (
+	KindLog     Kind = iota // a line of output: Source, Worker, Text
+	KindState               // the app's state changed: State, Text (why)
+	KindRequest             // one finished HTTP request: Request
+	KindReload              // a reload finished: Reload
+	KindWorkers             // a snapshot of the app's workers: Workers
+)
+
+// Source says where a log line came from.
+type Source uint8
+
+const (
+	SourceZoo    Source = iota // zoo-dev's own events
+	SourceDeploy               // the deploy script's output
+	SourceStdout               // a worker's stdout (print)
+	SourceStderr               // a worker's stderr, wsgi.errors, FastCGI STDERR
+	SourceAccess               // request lines (KindRequest)
+)
+
+var sourceNames = [...]string{"zoo", "deploy", "stdout", "stderr", "access"}
+
+func (s Source) String() string {
+	if int(s) < len(sourceNames) {
+		return sourceNames[s]
+	}
+	return fmt.Sprintf("source(%d)", s)
+}
+
+// Level grades zoo-dev's own lines.
+type Level uint8
+
+const (
+	LevelInfo Level = iota
+	LevelWarn
+	LevelError
+)
+
+// State is the app's lifecycle state as the dashboard shows it.
+type State uint8
+
+const (
+	StateStopped State = iota
+	StateDeploying
+	StateStarting
+	StateRunning
+	StateReloading
+	StateFailed
+)
+
+var stateNames = [...]string{"STOPPED", "DEPLOYING", "STARTING", "RUNNING", "RELOADING", "FAILED"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("STATE(%d)", s)
+}
+
+// Event is one thing that happened to an app. Exactly the fields its Kind names are set.
+type Event struct {
+	Seq    uint64    // position in the app's stream, from 1
+	Time   time.Time // when it happened
+	App    string    // the app's name
+	Kind   Kind
+	Source Source // KindLog
+	Level  Level  // KindLog from SourceZoo, KindState
+	Worker int    // the worker's pid for worker output and requests; 0 otherwise
+	Text   string // the line (no trailing newline), or the reason of a state change
+	State  State  // KindState
+
+	Request *RequestInfo  // KindRequest
+	Reload  *ReloadInfo   // KindReload
+	Workers []WorkerInfo  // KindWorkers
+}
+
+// RequestInfo describes one finished HTTP request.
+type RequestInfo struct {
+	Method   string
+	Path     string // the request URI as the client sent it
+	Status   int
+	Bytes    int64 // response body bytes written to the client
+	Duration time.Duration
+	Worker   int // pid of the worker that served it; 0 when zoo-dev answered itself
+}
+
+// ReloadInfo is the timing of one reload.
+type ReloadInfo struct {
+	Trigger  string        // the file that changed, relative to the app root, or "restart"/"redeploy"
+	Debounce time.Duration // from the first change seen to the start of the reload
+	Ready    time.Duration // from the start of the reload to the new generation ready
+	Total    time.Duration // from the first change seen to new requests served by the new generation
+	Gen      int           // the generation now serving
+	Err      string        // non-empty when the new generation failed and the old one kept serving
+}
+
+// WorkerInfo is one worker's row in the dashboard.
+type WorkerInfo struct {
+	PID      int
+	Gen      int
+	State    string // "starting", "ready", "draining", "stopping", "crashed"
+	InFlight int
+	Served   int64
+	RSS      int64 // resident memory in bytes; 0 when unknown
+	Restarts int
+}
+
+// Line renders the event as one line of headless output, without the time stamp.
+func (e Event) Line() string {
+	switch e.Kind {
+	case KindState:
+		if e.Text != "" {
+			return fmt.Sprintf("[%s] state %s: %s", e.App, e.State, e.Text)
+		}
+		return fmt.Sprintf("[%s] state %s", e.App, e.State)
+	case KindRequest:
+		r := e.Request
+		return fmt.Sprintf("[%s] %s %s %d %dB %s pid=%d", e.App, r.Method, r.Path, r.Status, r.Bytes,
+			r.Duration.Round(10*time.Microsecond), r.Worker)
+	case KindReload:
+		r := e.Reload
+		if r.Err != "" {
+			return fmt.Sprintf("[%s] reload: %s changed, new code failed, still serving generation %d: %s",
+				e.App, r.Trigger, r.Gen, r.Err)
+		}
+		return fmt.Sprintf("[%s] reload: %s changed, serving new code after %d ms (debounce %d ms, workers ready %d ms, generation %d)",
+			e.App, r.Trigger, r.Total.Milliseconds(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Gen)
+	case KindWorkers:
+		return fmt.Sprintf("[%s] workers: %d", e.App, len(e.Workers))
+	}
+	tag := e.Source.String()
+	if e.Worker != 0 {
+		tag = fmt.Sprintf("%s %d", tag, e.Worker)
+	}
+	switch e.Level {
+	case LevelWarn:
+		tag += " warning"
+	case LevelError:
+		tag += " error"
+	}
+	return fmt.Sprintf("[%s] %s: %s", e.App, tag, e.Text)
+}

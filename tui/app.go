@@ -1,0 +1,99 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/zoo-dev/zoo-dev/host"
+)
+
+// rateWindow is how far back requests per second look.
+const rateWindow = 5 * time.Second
+
+// appState is what the header and the workers table show for one app, folded
+// from its events.
+type appState struct {
+	info     AppInfo
+	state    host.State
+	reason   string    // why the state last changed
+	upSince  time.Time // zero unless running (a reload keeps it)
+	errors   int       // 5xx responses, error lines and tracebacks
+	requests int64
+	reload   *host.ReloadInfo
+	reloadAt time.Time
+	workers  []host.WorkerInfo
+	buckets  [8]bucket // requests per second of event time, for the rate
+}
+
+type bucket struct {
+	sec int64
+	n   int
+}
+
+// apply folds one event of this app into the state.
+func (a *appState) apply(e host.Event) {
+	switch e.Kind {
+	case host.KindState:
+		a.setState(e)
+	case host.KindRequest:
+		a.requests++
+		a.count(e.Time)
+		if e.Request != nil && e.Request.Status >= 500 {
+			a.errors++
+		}
+	case host.KindReload:
+		a.reload, a.reloadAt = e.Reload, e.Time
+		if e.Reload != nil && e.Reload.Err != "" {
+			a.errors++
+		}
+	case host.KindWorkers:
+		a.workers = e.Workers
+	case host.KindLog:
+		if e.Level == host.LevelError || strings.HasPrefix(e.Text, tracebackHead) {
+			a.errors++
+		}
+	}
+}
+
+func (a *appState) setState(e host.Event) {
+	switch e.State {
+	case host.StateRunning:
+		if a.upSince.IsZero() {
+			a.upSince = e.Time
+		}
+	case host.StateReloading:
+	default:
+		a.upSince = time.Time{}
+	}
+	a.state, a.reason = e.State, e.Text
+}
+
+func (a *appState) count(t time.Time) {
+	sec := t.Unix()
+	b := &a.buckets[uint64(sec)%uint64(len(a.buckets))]
+	if b.sec != sec {
+		b.sec, b.n = sec, 0
+	}
+	b.n++
+}
+
+// rate is the requests per second over the last rateWindow before now.
+func (a *appState) rate(now time.Time) float64 {
+	secs := int64(rateWindow / time.Second)
+	hi := now.Unix()
+	n := 0
+	for _, b := range a.buckets {
+		if b.sec > hi-secs && b.sec <= hi {
+			n += b.n
+		}
+	}
+	return float64(n) / float64(secs)
+}
+
+// uptime is how long the app has been serving, or 0.
+func (a *appState) uptime(now time.Time) time.Duration {
+	if a.upSince.IsZero() || now.Before(a.upSince) {
+		return 0
+	}
+	return now.Sub(a.upSince)
+}

@@ -1,0 +1,77 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap is the dashboard's one key map: Update matches against it and the footer
+// and the full help are derived from it, so they cannot drift apart.
+type keyMap struct {
+	Restart  key.Binding
+	Redeploy key.Binding
+	Clear    key.Binding
+	Follow   key.Binding
+	Filter   key.Binding
+	Open     key.Binding
+	More     key.Binding
+	Fewer    key.Binding
+	View     key.Binding
+	All      key.Binding
+	Requests key.Binding
+	Errors   key.Binding
+	NextApp  key.Binding
+	PrevApp  key.Binding
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Home     key.Binding
+	End      key.Binding
+	Help     key.Binding
+	Quit     key.Binding
+}
+
+func bind(keys []string, help, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// defaultKeys returns the key map documented in issue 6.
+func defaultKeys() keyMap {
+	return keyMap{
+		Restart:  bind([]string{"r"}, "r", "restart"),
+		Redeploy: bind([]string{"d"}, "d", "redeploy"),
+		Clear:    bind([]string{"c"}, "c", "clear log"),
+		Follow:   bind([]string{"f"}, "f", "follow"),
+		Filter:   bind([]string{"/"}, "/", "filter"),
+		Open:     bind([]string{"o"}, "o", "open URL"),
+		More:     bind([]string{"+", "="}, "+", "add worker"),
+		Fewer:    bind([]string{"-", "_"}, "-", "remove worker"),
+		View:     bind([]string{"v"}, "v", "cycle view"),
+		All:      bind([]string{"1"}, "1", "all lines"),
+		Requests: bind([]string{"2"}, "2", "requests"),
+		Errors:   bind([]string{"3"}, "3", "errors"),
+		NextApp:  bind([]string{"tab"}, "tab", "next app"),
+		PrevApp:  bind([]string{"shift+tab"}, "shift+tab", "previous app"),
+		Up:       bind([]string{"up", "k"}, "↑/k", "scroll up"),
+		Down:     bind([]string{"down", "j"}, "↓/j", "scroll down"),
+		PageUp:   bind([]string{"pgup", "b"}, "pgup", "page up"),
+		PageDown: bind([]string{"pgdown", " "}, "pgdn", "page down"),
+		Home:     bind([]string{"home", "g"}, "home", "oldest line"),
+		End:      bind([]string{"end", "G"}, "end", "newest, follow"),
+		Help:     bind([]string{"?"}, "?", "help"),
+		Quit:     bind([]string{"q", "ctrl+c"}, "q", "quit"),
+	}
+}
+
+// ShortHelp is the footer: the keys a user needs most.
+func (k keyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Restart, k.Redeploy, k.Filter, k.Follow, k.View, k.Open, k.Help, k.Quit}
+}
+
+// FullHelp is the `?` screen, one column per group.
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Restart, k.Redeploy, k.More, k.Fewer, k.Open},
+		{k.Follow, k.Filter, k.Clear, k.View, k.All, k.Requests, k.Errors},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
+		{k.NextApp, k.PrevApp, k.Help, k.Quit},
+	}
+}

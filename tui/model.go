@@ -1,0 +1,253 @@
+// Package tui is zoo-dev's terminal dashboard (a bubbletea program fed by host
+// events) and the plain line printer used when there is no terminal.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/zoo-dev/zoo-dev/host"
+)
+
+// ringSize is how many log lines the dashboard keeps for scrollback.
+const ringSize = 10000
+
+// Options wire the dashboard to the host.
+type Options struct {
+	Apps    []AppInfo              // header info, one per app, in order
+	Control Control                // the host's controls; nil disables the action keys
+	Sub     *host.Sub              // the event stream; nil shows a static dashboard
+	OpenURL func(url string) error // opens the browser; nil uses xdg-open (open on macOS)
+}
+
+// Model is the dashboard's root model: it routes keys and sizes and folds host
+// events into per-app state and the log pane.
+type Model struct {
+	opts     Options
+	keys     keyMap
+	styles   *styles
+	help     help.Model
+	input    textinput.Model
+	apps     []*appState
+	byName   map[string]int
+	sel      int // the app whose tab is shown
+	pane     *logPane
+	feed     *feeder
+	clock    func() time.Time
+	now      time.Time
+	width    int
+	height   int
+	filterOn bool // the filter input has the keyboard
+	dropped  uint64
+}
+
+// New builds the dashboard for opts.
+func New(opts Options) Model {
+	return newModel(context.Background(), opts)
+}
+
+func newModel(ctx context.Context, opts Options) Model {
+	if opts.OpenURL == nil {
+		opts.OpenURL = openBrowser
+	}
+	in := textinput.New()
+	in.Prompt = "/"
+	in.Placeholder = "filter text, enter applies, esc clears"
+	m := Model{
+		opts: opts, keys: defaultKeys(), styles: newStyles(), help: help.New(), input: in,
+		byName: make(map[string]int), pane: newLogPane(ringSize, len(opts.Apps)),
+		clock: time.Now, width: 80, height: 24,
+	}
+	for i, a := range opts.Apps {
+		m.apps = append(m.apps, &appState{info: a})
+		m.byName[a.Name] = i
+	}
+	if opts.Sub != nil {
+		m.feed = &feeder{ctx: ctx, sub: opts.Sub}
+	}
+	m.now = m.clock()
+	return m
+}
+
+// Init starts the feed and the clock.
+func (m Model) Init() tea.Cmd {
+	if m.feed == nil {
+		return clockCmd()
+	}
+	return tea.Batch(m.feed.feedCmd(), clockCmd())
+}
+
+// Update handles one message; it does no I/O (host calls and the browser run in commands).
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		m.input.Width = msg.Width - 4
+		m.layout()
+		return m, nil
+	case batchMsg:
+		m.now = m.clock()
+		m.ingest(msg.events, msg.dropped)
+		m.layout()
+		if m.feed == nil {
+			return m, nil
+		}
+		return m, m.feed.feedCmd()
+	case clockMsg:
+		m.now = m.clock()
+		return m, clockCmd()
+	case actionDoneMsg:
+		if msg.err != nil {
+			m.pane.add(m.styles.noteLine(m.clock(), msg.app, host.LevelWarn, msg.err.Error()))
+		}
+		return m, nil
+	case tea.MouseMsg:
+		return m.mouse(msg), nil
+	case tea.KeyMsg:
+		if m.filterOn {
+			return m.filterKey(msg)
+		}
+		return m.key(msg)
+	}
+	return m, nil
+}
+
+// ingest folds a batch of events into the apps and the log.
+func (m *Model) ingest(events []host.Event, dropped uint64) {
+	if dropped > 0 {
+		m.dropped += dropped
+		m.pane.add(m.styles.noteLine(m.now, -1, host.LevelWarn, fmt.Sprintf("(%d lines dropped)", dropped)))
+	}
+	for i := range events {
+		e := &events[i]
+		app, ok := m.byName[e.App]
+		if !ok {
+			app = -1
+		} else {
+			m.apps[app].apply(*e)
+		}
+		if l, ok := m.styles.lineFor(*e, app); ok {
+			m.pane.add(l)
+		}
+	}
+}
+
+func (m Model) mouse(msg tea.MouseMsg) Model {
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		m.pane.scroll(3)
+	case tea.MouseButtonWheelDown:
+		m.pane.scroll(-3)
+	}
+	return m
+}
+
+// filterKey edits the filter: enter applies it, esc clears it.
+func (m Model) filterKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch msg.Type {
+	case tea.KeyEnter:
+		m.filterOn = false
+		m.input.Blur()
+		m.setFilter(m.input.Value())
+		return m, nil
+	case tea.KeyEsc:
+		m.filterOn = false
+		m.input.Blur()
+		m.input.SetValue("")
+		m.setFilter("")
+		return m, nil
+	case tea.KeyCtrlC:
+		return m, tea.Quit
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+func (m *Model) setFilter(s string) {
+	m.pane.filter = lower(s)
+	m.pane.rebuild()
+}
+
+// key handles a key outside the filter input.
+func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k, p := m.keys, m.pane
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		m.layout()
+	case key.Matches(msg, k.Filter):
+		m.filterOn = true
+		m.input.SetValue(p.filter)
+		m.layout()
+		return m, m.input.Focus()
+	case key.Matches(msg, k.Follow):
+		p.setFollow(!p.follow)
+	case key.Matches(msg, k.Clear):
+		p.clearApp()
+	case key.Matches(msg, k.View):
+		m.setView((p.view + 1) % viewCount)
+	case key.Matches(msg, k.All):
+		m.setView(viewAll)
+	case key.Matches(msg, k.Requests):
+		m.setView(viewRequests)
+	case key.Matches(msg, k.Errors):
+		m.setView(viewErrors)
+	case key.Matches(msg, k.NextApp, k.PrevApp):
+		m.switchApp(key.Matches(msg, k.NextApp))
+	default:
+		if m.scrollKey(msg) {
+			return m, nil
+		}
+		return m, m.actionKey(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) setView(v viewMode) {
+	m.pane.view = v
+	m.pane.rebuild()
+}
+
+func (m *Model) switchApp(next bool) {
+	if len(m.apps) < 2 {
+		return
+	}
+	d := len(m.apps) - 1
+	if next {
+		d = 1
+	}
+	m.sel = (m.sel + d) % len(m.apps)
+	m.pane.app = m.sel
+	m.pane.rebuild()
+	m.layout()
+}
+
+func (m Model) scrollKey(msg tea.KeyMsg) bool {
+	k, p := m.keys, m.pane
+	switch {
+	case key.Matches(msg, k.Up):
+		p.scroll(1)
+	case key.Matches(msg, k.Down):
+		p.scroll(-1)
+	case key.Matches(msg, k.PageUp):
+		p.scroll(p.height)
+	case key.Matches(msg, k.PageDown):
+		p.scroll(-p.height)
+	case key.Matches(msg, k.Home):
+		p.scroll(len(p.idx))
+	case key.Matches(msg, k.End):
+		p.setFollow(true)
+	default:
+		return false
+	}
+	return true
+}

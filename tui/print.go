@@ -1,0 +1,49 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/zoo-dev/zoo-dev/host"
+)
+
+// stampLayout is the time stamp of headless lines.
+const stampLayout = "15:04:05.000"
+
+// PrintLines is the headless mode: it writes every event as one line (a time stamp
+// and Event.Line) as events arrive, until ctx is done; then it prints what is still
+// waiting and returns. Drops by the subscriber are reported as a line of their own.
+// Worker snapshots are left out: they are for the dashboard's table.
+func PrintLines(ctx context.Context, w io.Writer, sub *host.Sub) error {
+	var buf []host.Event
+	for {
+		select {
+		case <-ctx.Done():
+			_, err := flushLines(w, sub, buf)
+			return err
+		case <-sub.Ready():
+		}
+		var err error
+		if buf, err = flushLines(w, sub, buf); err != nil {
+			return err
+		}
+	}
+}
+
+// flushLines drains sub and writes its events; it returns the buffer for reuse.
+func flushLines(w io.Writer, sub *host.Sub, buf []host.Event) ([]host.Event, error) {
+	buf, dropped := sub.Drain(buf[:0])
+	if dropped > 0 {
+		if _, err := fmt.Fprintf(w, "(%d lines dropped)\n", dropped); err != nil {
+			return buf, fmt.Errorf("print events: %w", err)
+		}
+	}
+	for i := range buf {
+		e := &buf[i]
+		if _, err := fmt.Fprintf(w, "%s %s\n", e.Time.Format(stampLayout), e.Line()); err != nil {
+			return buf, fmt.Errorf("print events: %w", err)
+		}
+	}
+	return buf, nil
+}

@@ -61,11 +61,11 @@ type Watcher struct {
 	mode     atomic.Value // string
 
 	// Owned by New, then by the Run goroutine.
-	fsw   *fsnotify.Watcher    // nil when polling
-	dirs  map[string]bool      // watched folders, absolute
-	known map[string]bool      // matching files seen, root-relative (fsnotify mode)
-	snap  map[string]fileStat  // last scan (poll mode)
-	poll  *time.Timer          // poll mode only
+	fsw   *fsnotify.Watcher   // nil when polling
+	dirs  map[string]bool     // watched folders, absolute
+	known map[string]bool     // matching files seen, root-relative (fsnotify mode)
+	snap  map[string]fileStat // last scan (poll mode)
+	poll  *time.Timer         // poll mode only
 	burst *burst
 }
 

@@ -1,0 +1,115 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type cmdKind uint8
+
+const (
+	cmdRestart cmdKind = iota
+	cmdRedeploy
+	cmdScale
+	cmdChange
+)
+
+// command is a request to an app's supervisor loop.
+type command struct {
+	kind  cmdKind
+	delta int       // cmdScale
+	files []string  // cmdChange: root-relative names
+	first time.Time // cmdChange: when the first change was seen
+}
+
+type emitFunc func(src Source, lvl Level, pid int, text string)
+
+// app supervises one application. Its fields below "loop state" are owned by the run
+// goroutine; everything else reaches it through channels.
+type app struct {
+	spec  *appSpec
+	name  string
+	bus   *Bus
+	front Frontend
+	cmds  chan command
+	seq   atomic.Int64 // worker numbers, for socket names
+
+	// loop state
+	state    State
+	serving  *generation
+	genSeq   int
+	want     int // desired worker count
+	deploy   *Output
+	starting context.CancelFunc // cancels the launch in progress, nil when none
+	crashes  []time.Time        // recent crash times, for backoff and crash-loop reports
+	jobs     sync.WaitGroup     // launches, replacements and retirements in flight
+}
+
+func newApp(s *appSpec, opts Options) *app {
+	want := s.cfg.MinWorkers
+	if opts.Workers > 0 {
+		want = opts.Workers
+	}
+	if want < 1 {
+		want = 1
+	}
+	return &app{spec: s, name: s.cfg.Name, bus: opts.Bus, front: opts.Frontend,
+		cmds: make(chan command, 64), want: want}
+}
+
+func (a *app) nextWorker() int { return int(a.seq.Add(1)) }
+
+// post queues a command; a full queue drops it (the loop is far behind already).
+func (a *app) post(c command) {
+	select {
+	case a.cmds <- c:
+	default:
+	}
+}
+
+func (a *app) emit(src Source, lvl Level, pid int, text string) {
+	a.bus.Publish(Event{App: a.name, Kind: KindLog, Source: src, Level: lvl, Worker: pid, Text: text})
+}
+
+func (a *app) logf(lvl Level, format string, args ...any) {
+	a.emit(SourceZoo, lvl, 0, fmt.Sprintf(format, args...))
+}
+
+// setState changes the state in one place: it publishes the change and tells the frontend.
+func (a *app) setState(s State, why string) {
+	a.state = s
+	lvl := LevelInfo
+	if s == StateFailed {
+		lvl = LevelError
+	}
+	a.bus.Publish(Event{App: a.name, Kind: KindState, State: s, Level: lvl, Text: why})
+	a.pushStatus(why)
+}
+
+func (a *app) pushStatus(errText string) {
+	st := Status{State: a.state, Deploy: a.deploy}
+	if a.serving != nil {
+		st.Gen = a.serving.id
+	}
+	if a.state == StateFailed {
+		st.Err = errText
+	}
+	a.front.SetStatus(a.name, st)
+}
+
+// workerExit tells the loop that a worker of a serving generation exited.
+type workerExit struct {
+	gen *generation
+	w   *worker
+}
+
+// added is a worker started to replace a crashed one or to scale up.
+type added struct {
+	gen *generation
+	w   *worker
+	err error
+}

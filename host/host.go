@@ -1,0 +1,149 @@
+// Package host runs a site's apps: per app the deploy script, the Python workers and
+// their generations, the file watcher, restarts with backoff, and the event stream.
+// It serves nothing itself: a Frontend (the proxy) is told which workers serve each app.
+package host
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/host/worker"
+)
+
+// stopGrace is how long a process gets between SIGTERM and SIGKILL.
+const stopGrace = 3 * time.Second
+
+// Endpoint is one ready worker the frontend may send requests to.
+type Endpoint struct {
+	PID      int
+	Network  string // "unix" or "tcp"
+	Address  string
+	MaxConns int             // requests it serves at once
+	Stderr   func() []string // its last stderr lines, for a crash page
+}
+
+// Status is what the frontend needs to answer for an app it cannot forward to.
+type Status struct {
+	State  State
+	Gen    int     // the generation serving, 0 when none
+	Deploy *Output // the latest deploy run; nil before the first
+	Err    string  // why the app is FAILED: a deploy status or an import traceback
+}
+
+// Load is one worker's request counters as the frontend sees them.
+type Load struct {
+	InFlight int
+	Served   int64
+}
+
+// Frontend is the part of the proxy the host drives. Calls for one app come from one
+// goroutine, in order.
+type Frontend interface {
+	// Serve switches new requests for app to generation gen and its workers. It is
+	// called again with the new list when a worker of gen is replaced.
+	Serve(app string, gen int, workers []Endpoint)
+	// Retire stops sending requests to gen and returns when its in-flight requests end.
+	Retire(ctx context.Context, app string, gen int) error
+	// SetStatus tells what the app is doing, for the pages the proxy answers itself.
+	SetStatus(app string, st Status)
+	// Load returns the counters of the app's workers by pid.
+	Load(app string) map[int]Load
+}
+
+// Options are the host's dependencies and overrides.
+type Options struct {
+	Bus      *Bus     // required: where every event goes
+	Frontend Frontend // required
+	Workers  int      // fixed worker count for every app; 0 = min_workers from the file
+	CacheDir string   // where the worker script is installed; default the user cache folder
+}
+
+// Host runs every app of a site.
+type Host struct {
+	apps   []*app
+	byName map[string]*app
+	runDir string
+	bus    *Bus
+	logSub *Sub // ERROR_LOG_DIR and friends; subscribed before anything starts
+}
+
+// New prepares the apps of site. Nothing starts until Run.
+func New(site *config.Site, opts Options) (*Host, error) {
+	cache := opts.CacheDir
+	if cache == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			cache = filepath.Join(d, "zoo-dev")
+		} else {
+			cache = filepath.Join(os.TempDir(), "zoo-dev-cache")
+		}
+	}
+	script, err := worker.Install(cache)
+	if err != nil {
+		return nil, fmt.Errorf("install the worker script in %s: %w", cache, err)
+	}
+	runDir, err := os.MkdirTemp("", "zoo-dev-run-")
+	if err != nil {
+		return nil, fmt.Errorf("create the run folder: %w", err)
+	}
+	h := &Host{byName: make(map[string]*app), runDir: runDir, bus: opts.Bus,
+		logSub: opts.Bus.Subscribe(1 << 16)}
+	for i, a := range site.Apps {
+		dir := filepath.Join(runDir, fmt.Sprint(i))
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create the run folder: %w", err)
+		}
+		ap := newApp(newAppSpec(a, dir, script), opts)
+		h.apps = append(h.apps, ap)
+		h.byName[a.Name] = ap
+	}
+	return h, nil
+}
+
+// Run starts every app and returns when ctx is done and every process it started
+// has exited.
+func (h *Host) Run(ctx context.Context) error {
+	defer os.RemoveAll(h.runDir)
+	logCtx, stopLogs := context.WithCancel(context.Background())
+	logsDone := make(chan struct{})
+	cfgs := make(map[string]*config.App, len(h.apps))
+	for _, a := range h.apps {
+		cfgs[a.name] = a.spec.cfg
+	}
+	go func() {
+		defer close(logsDone)
+		writeLogFiles(logCtx, h.logSub, cfgs, func(msg string) { h.apps[0].logf(LevelWarn, "%s", msg) })
+	}()
+	var wg sync.WaitGroup
+	for _, a := range h.apps {
+		wg.Add(2)
+		go func() { defer wg.Done(); a.run(ctx) }()
+		go func() { defer wg.Done(); a.watch(ctx, h.runDir) }()
+	}
+	wg.Wait()
+	stopLogs() // after the apps: their last events reach the files
+	<-logsDone
+	h.logSub.Close()
+	return nil
+}
+
+// Restart starts a new generation of the app's workers.
+func (h *Host) Restart(name string) { h.send(name, command{kind: cmdRestart}) }
+
+// Redeploy reruns the app's deploy script, then starts a new generation.
+func (h *Host) Redeploy(name string) { h.send(name, command{kind: cmdRedeploy}) }
+
+// SetWorkers changes the app's worker count by delta, within its min and max.
+func (h *Host) SetWorkers(name string, delta int) {
+	h.send(name, command{kind: cmdScale, delta: delta})
+}
+
+func (h *Host) send(name string, c command) {
+	if a := h.byName[name]; a != nil {
+		a.post(c)
+	}
+}

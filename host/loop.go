@@ -1,0 +1,205 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// loopChans are the channels the supervisor loop selects on, besides commands.
+type loopChans struct {
+	launched chan launchResult
+	exited   chan workerExit
+	added    chan added
+	replace  <-chan time.Time // the backoff timer for a crashed worker, nil when none
+	pending  int              // replacements owed to the serving generation
+}
+
+// run is the supervisor loop: it starts the app and then serves commands, launch
+// results and worker exits until ctx is done; then it stops everything it started.
+func (a *app) run(ctx context.Context) {
+	lc := &loopChans{launched: make(chan launchResult), exited: make(chan workerExit),
+		added: make(chan added)}
+	stats := time.NewTicker(time.Second)
+	defer stats.Stop()
+	a.startLaunch(ctx, lc, launch{trigger: "start", deploy: a.spec.cfg.DeployFile != ""})
+	for {
+		select {
+		case <-ctx.Done():
+			a.shutdown(lc)
+			return
+		case c := <-a.cmds:
+			a.handle(ctx, lc, c)
+		case r := <-lc.launched:
+			a.finishLaunch(ctx, lc, r)
+		case e := <-lc.exited:
+			a.workerExited(ctx, lc, e)
+		case r := <-lc.added:
+			a.workerAdded(ctx, lc, r)
+		case <-lc.replace:
+			lc.replace = nil
+			a.addWorker(ctx, lc)
+		case <-stats.C:
+			a.publishWorkers()
+		}
+	}
+}
+
+func (a *app) handle(ctx context.Context, lc *loopChans, c command) {
+	switch c.kind {
+	case cmdRestart:
+		a.logf(LevelInfo, "restart requested")
+		a.startLaunch(ctx, lc, launch{trigger: "restart"})
+	case cmdRedeploy:
+		a.logf(LevelInfo, "redeploy requested")
+		a.startLaunch(ctx, lc, launch{trigger: "redeploy", deploy: a.spec.cfg.DeployFile != ""})
+	case cmdChange:
+		trigger, deploy := c.files[0], false
+		if len(c.files) > 1 {
+			trigger = fmt.Sprintf("%s and %d more", c.files[0], len(c.files)-1)
+		}
+		for _, f := range c.files {
+			if d := a.spec.cfg.DeployFile; d != "" && filepath.Join(a.spec.cfg.Root, filepath.FromSlash(f)) == d {
+				deploy = true
+			}
+		}
+		a.startLaunch(ctx, lc, launch{trigger: trigger, first: c.first, deploy: deploy})
+	case cmdScale:
+		a.scale(ctx, lc, c.delta)
+	}
+}
+
+// startLaunch begins an application start or reload in the background, cancelling
+// one already in progress (a newer save wins).
+func (a *app) startLaunch(ctx context.Context, lc *loopChans, l launch) {
+	if a.starting != nil {
+		a.starting()
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	a.starting = cancel
+	l.began = time.Now()
+	if l.first.IsZero() {
+		l.first = l.began
+	}
+	a.genSeq++
+	id, n := a.genSeq, a.want
+	switch {
+	case l.deploy:
+		a.deploy = newOutput(a.spec.cfg.DeployLog)
+		a.setState(StateDeploying, "running "+a.spec.rel(a.spec.cfg.DeployFile))
+	case a.serving != nil:
+		a.setState(StateReloading, l.trigger)
+	default:
+		a.setState(StateStarting, fmt.Sprintf("starting %d worker(s)", n))
+	}
+	out := a.deploy
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		r := launchResult{launch: l}
+		if l.deploy {
+			d := &deployer{app: a.spec, emit: a.emit}
+			if r.deployErr = d.run(lctx, out); r.deployErr != nil {
+				a.deliver(ctx, lc.launched, r)
+				return
+			}
+		}
+		r.gen, r.err = a.startGeneration(lctx, id, n)
+		r.ready = time.Now()
+		if !a.deliver(ctx, lc.launched, r) && r.gen != nil {
+			r.gen.stop()
+		}
+	}()
+}
+
+// deliver hands a launch result to the loop unless the app is stopping.
+func (a *app) deliver(ctx context.Context, ch chan launchResult, r launchResult) bool {
+	select {
+	case ch <- r:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
+	if errors.Is(r.err, context.Canceled) || errors.Is(r.deployErr, context.Canceled) {
+		return // superseded by a newer launch
+	}
+	a.starting = nil
+	switch {
+	case r.deployErr != nil:
+		a.logf(LevelError, "deploy failed: %v", r.deployErr)
+		a.failOrKeep(r, r.deployErr.Error())
+		return
+	case r.err != nil:
+		a.logError("start generation", r.err)
+		a.failOrKeep(r, r.err.Error())
+		return
+	}
+	old := a.serving
+	a.serving = r.gen
+	a.front.Serve(a.name, r.gen.id, r.gen.endpoints(a.spec.cfg.Threads))
+	switched := time.Now()
+	for _, w := range r.gen.workers {
+		a.watchExit(ctx, lc, r.gen, w)
+	}
+	a.setState(StateRunning, fmt.Sprintf("generation %d, %d worker(s)", r.gen.id, len(r.gen.workers)))
+	if old != nil {
+		a.bus.Publish(Event{App: a.name, Kind: KindReload, Reload: &ReloadInfo{
+			Trigger: r.trigger, Debounce: r.began.Sub(r.first), Ready: r.ready.Sub(r.began),
+			Total: switched.Sub(r.first), Gen: r.gen.id}})
+		a.retire(old)
+	}
+	a.publishWorkers()
+}
+
+// failOrKeep reports a failed launch: the old generation keeps serving when there is
+// one; otherwise the app is FAILED.
+func (a *app) failOrKeep(r launchResult, why string) {
+	if a.serving != nil {
+		a.bus.Publish(Event{App: a.name, Kind: KindReload, Reload: &ReloadInfo{
+			Trigger: r.trigger, Gen: a.serving.id, Err: summary(r.cause())}})
+		a.setState(StateRunning, fmt.Sprintf("still serving generation %d", a.serving.id))
+		return
+	}
+	a.setState(StateFailed, why)
+}
+
+// retire lets old finish its in-flight requests, then stops its workers.
+func (a *app) retire(old *generation) {
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), a.spec.cfg.RequestTimeout+time.Second)
+		defer cancel()
+		if err := a.front.Retire(ctx, a.name, old.id); err != nil {
+			a.logf(LevelWarn, "generation %d: %v; stopping it anyway", old.id, err)
+		}
+		old.stop()
+	}()
+}
+
+// watchExit reports w's exit to the loop.
+func (a *app) watchExit(ctx context.Context, lc *loopChans, g *generation, w *worker) {
+	go func() {
+		select {
+		case <-w.proc.done:
+			select {
+			case lc.exited <- workerExit{g, w}:
+			case <-ctx.Done():
+			}
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// cause is the error that ended a failed launch.
+func (r launchResult) cause() error {
+	if r.deployErr != nil {
+		return r.deployErr
+	}
+	return r.err
+}

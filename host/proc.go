@@ -1,0 +1,127 @@
+package host
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// proc is a child process in its own process group. One goroutine calls cmd.Wait
+// and closes done; stop escalates from SIGTERM to SIGKILL against that channel.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error // cmd.Wait's result, valid after done is closed
+}
+
+// spawner starts children from one goroutine locked to its OS thread for the life of
+// the process: Linux's parent-death signal fires when the *thread* that forked the
+// child exits, so no other thread may start them.
+type spawner struct{ reqs chan spawnReq }
+
+type spawnReq struct {
+	cmd   *exec.Cmd
+	reply chan error
+}
+
+var theSpawner = newSpawner()
+
+func newSpawner() *spawner {
+	s := &spawner{reqs: make(chan spawnReq)}
+	go func() {
+		runtime.LockOSThread() // never unlocked: this thread lives as long as zoo-dev
+		for r := range s.reqs {
+			r.reply <- r.cmd.Start()
+		}
+	}()
+	return s
+}
+
+// startProc starts cmd in a new process group that dies with zoo-dev, and pumps its
+// stdout and stderr line by line into the given functions (nil discards).
+func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
+	cmd.SysProcAttr = procAttr()
+	var pumps []chan struct{}
+	for _, p := range []struct {
+		set  func(io.Writer)
+		line func(string)
+	}{{func(w io.Writer) { cmd.Stdout = w }, stdout}, {func(w io.Writer) { cmd.Stderr = w }, stderr}} {
+		if p.line == nil {
+			continue
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		p.set(w)
+		defer w.Close() // the child holds its own copy after Start
+		done := make(chan struct{})
+		pumps = append(pumps, done)
+		go pumpLines(r, p.line, done)
+	}
+	reply := make(chan error, 1)
+	theSpawner.reqs <- spawnReq{cmd, reply}
+	if err := <-reply; err != nil {
+		return nil, err
+	}
+	pr := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		err := cmd.Wait()
+		for _, d := range pumps { // all output is delivered before done closes
+			<-d
+		}
+		pr.err = err
+		close(pr.done)
+	}()
+	return pr, nil
+}
+
+// pumpLines calls line for each line of r (without the newline) until EOF.
+func pumpLines(r *os.File, line func(string), done chan struct{}) {
+	defer close(done)
+	defer r.Close()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line(sc.Text())
+	}
+	if sc.Err() != nil { // an overlong line: keep draining so the child never blocks
+		io.Copy(io.Discard, r)
+	}
+}
+
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+// exitCode is the child's exit status, -1 when it died by a signal.
+func (p *proc) exitCode() int { return p.cmd.ProcessState.ExitCode() }
+
+// stop sends SIGTERM to the process group, waits up to grace for the leader to
+// exit, then sends SIGKILL to the group. It returns when the leader has exited.
+func (p *proc) stop(grace time.Duration) {
+	select {
+	case <-p.done:
+		killGroup(p.pid(), syscall.SIGKILL) // leftovers of an exited leader
+		return
+	default:
+	}
+	killGroup(p.pid(), syscall.SIGTERM)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-p.done:
+	case <-t.C:
+	}
+	killGroup(p.pid(), syscall.SIGKILL)
+	<-p.done
+}
+
+func killGroup(pid int, sig syscall.Signal) {
+	if err := syscall.Kill(-pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		syscall.Kill(pid, sig)
+	}
+}

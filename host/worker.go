@@ -1,0 +1,169 @@
+package host
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// worker is one Python process running the embedded FastCGI WSGI server.
+type worker struct {
+	gen      int
+	proc     *proc
+	network  string // "unix" or "tcp"
+	address  string
+	lifeline *os.File // write end of the worker's stdin; closing it (or dying) ends the worker
+	tail     *tail    // its last stderr lines, for the crash page
+}
+
+// ImportError is a worker that could not import the app; Traceback is Python's.
+type ImportError struct{ Traceback string }
+
+func (e *ImportError) Error() string { return "import failed:\n" + e.Traceback }
+
+// workerStatus is one JSON line the worker writes on its status pipe.
+type workerStatus struct {
+	Event     string `json:"event"` // "ready" or "import_error"
+	PID       int    `json:"pid"`
+	Bind      string `json:"bind"`
+	Traceback string `json:"traceback"`
+}
+
+// startWorker launches worker n of generation gen and returns once it is ready to
+// accept, or with an error (an *ImportError when the app failed to import).
+func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*worker, error) {
+	a := s.cfg
+	sock := filepath.Join(s.runDir, fmt.Sprintf("g%d-w%d.sock", gen, n))
+	os.Remove(sock)
+	args := []string{"-u", s.script, "--root", a.Root, "--bind", "unix:" + sock,
+		"--threads", strconv.Itoa(a.Threads), "--status-fd", "3", "--lifeline"}
+	if a.WSGIApp != "" {
+		args = append(args, "--app", a.WSGIApp)
+	} else {
+		args = append(args, "--django", a.DjangoSettings)
+	}
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer statusR.Close()
+	lifeR, lifeW, err := os.Pipe()
+	if err != nil {
+		statusW.Close()
+		return nil, err
+	}
+	cmd := exec.Command(a.Python, args...)
+	cmd.Dir, cmd.Env = a.Root, s.env
+	cmd.Stdin, cmd.ExtraFiles = lifeR, []*os.File{statusW}
+	w := &worker{gen: gen, network: "unix", address: sock, lifeline: lifeW, tail: newTail(20)}
+	var pid int
+	var pidMu sync.Mutex
+	who := func() int { pidMu.Lock(); defer pidMu.Unlock(); return pid }
+	w.proc, err = startProc(cmd,
+		func(l string) { emit(SourceStdout, LevelInfo, who(), l) },
+		func(l string) { w.tail.add(l); emit(SourceStderr, LevelInfo, who(), l) })
+	statusW.Close()
+	lifeR.Close()
+	if err != nil {
+		lifeW.Close()
+		return nil, fmt.Errorf("start worker with %s: %w", a.Python, err)
+	}
+	pidMu.Lock()
+	pid = w.proc.pid()
+	pidMu.Unlock()
+	if err := w.awaitReady(ctx, statusR, a.StartTimeout); err != nil {
+		w.stop(stopGrace)
+		return nil, err
+	}
+	return w, nil
+}
+
+// awaitReady reads the status pipe until the worker says ready or import_error,
+// exits, or the start timeout passes.
+func (w *worker) awaitReady(ctx context.Context, status *os.File, timeout time.Duration) error {
+	got := make(chan workerStatus, 1)
+	go func() {
+		var st workerStatus
+		sc := bufio.NewScanner(status)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			if json.Unmarshal(sc.Bytes(), &st) == nil && st.Event != "" {
+				break
+			}
+		}
+		got <- st
+	}()
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case st := <-got:
+		switch st.Event {
+		case "ready":
+			return nil
+		case "import_error":
+			return &ImportError{Traceback: st.Traceback}
+		}
+		<-w.proc.done // the pipe closed without a word: the worker died
+		return fmt.Errorf("worker %d exited with status %d before it was ready: %s",
+			w.proc.pid(), w.proc.exitCode(), w.tail.last())
+	case <-t.C:
+		return fmt.Errorf("worker %d not ready after %s", w.proc.pid(), timeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *worker) pid() int { return w.proc.pid() }
+
+// stop ends the worker by escalation and removes its socket.
+func (w *worker) stop(grace time.Duration) {
+	w.proc.stop(grace)
+	w.lifeline.Close()
+	if w.network == "unix" {
+		os.Remove(w.address)
+	}
+}
+
+// tail keeps the last n lines of a stream.
+type tail struct {
+	mu    sync.Mutex
+	lines []string
+	n     int
+}
+
+func newTail(n int) *tail { return &tail{n: n} }
+
+func (t *tail) add(l string) {
+	t.mu.Lock()
+	if len(t.lines) == t.n {
+		copy(t.lines, t.lines[1:])
+		t.lines = t.lines[:t.n-1]
+	}
+	t.lines = append(t.lines, l)
+	t.mu.Unlock()
+}
+
+// Lines returns a copy of the kept lines, oldest first.
+func (t *tail) Lines() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.lines...)
+}
+
+func (t *tail) last() string {
+	l := t.Lines()
+	if len(l) == 0 {
+		return "no output"
+	}
+	return l[len(l)-1]
+}

@@ -1,0 +1,203 @@
+// Package proxy is zoo-dev's HTTP front: it routes requests by path prefix to each
+// app's current generation of workers through a FastCGI pool, waits a bounded time
+// while a generation starts, answers with its own pages when the app cannot, and
+// reports every request as an event.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/proxy/fcgi"
+)
+
+// Server serves a site's apps over HTTP. It implements host.Frontend.
+type Server struct {
+	routes []*route // longest prefix first
+	byName map[string]*route
+	bus    *host.Bus
+	fcgi   fcgi.Options
+}
+
+var _ host.Frontend = (*Server)(nil)
+
+// New returns a server for the apps of site that reports requests to bus.
+func New(site *config.Site, bus *host.Bus) *Server {
+	s := &Server{byName: map[string]*route{}, bus: bus}
+	for _, a := range site.Apps {
+		rt := newRoute(a)
+		s.routes = append(s.routes, rt)
+		s.byName[a.Name] = rt
+	}
+	sort.SliceStable(s.routes, func(i, j int) bool { return len(s.routes[i].prefix) > len(s.routes[j].prefix) })
+	return s
+}
+
+// Listen binds addr, with one clear error for a busy or bad address.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, errAddrInUse) {
+			return nil, fmt.Errorf("listen on %s: the port is in use; stop what uses it or pass --listen 127.0.0.1:0 for a free port", addr)
+		}
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve answers HTTP on ln until ctx is done, then shuts down: it stops accepting and
+// gives in-flight requests up to grace to finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+	}
+	return nil
+}
+
+// Serve implements host.Frontend.
+func (s *Server) Serve(app string, gen int, workers []host.Endpoint) {
+	if rt := s.byName[app]; rt != nil {
+		rt.serve(gen, workers, s.fcgiOptions(rt))
+	}
+}
+
+// Retire implements host.Frontend.
+func (s *Server) Retire(ctx context.Context, app string, gen int) error {
+	if rt := s.byName[app]; rt != nil {
+		return rt.retire(ctx, gen)
+	}
+	return nil
+}
+
+// SetStatus implements host.Frontend.
+func (s *Server) SetStatus(app string, st host.Status) {
+	if rt := s.byName[app]; rt != nil {
+		rt.setStatus(st)
+	}
+}
+
+// Load implements host.Frontend.
+func (s *Server) Load(app string) map[int]host.Load {
+	if rt := s.byName[app]; rt != nil {
+		return rt.load()
+	}
+	return nil
+}
+
+func (s *Server) fcgiOptions(rt *route) fcgi.Options {
+	o := s.fcgi
+	o.IdleTimeout = rt.cfg.RequestTimeout
+	o.FirstByteTimeout = rt.cfg.RequestTimeout
+	return o
+}
+
+func (s *Server) match(path string) *route {
+	for _, rt := range s.routes {
+		if rt.matches(path) {
+			return rt
+		}
+	}
+	return nil
+}
+
+// ServeHTTP routes the request to its app and reports it as an event.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rt := s.match(r.URL.Path)
+	cw := &countingWriter{ResponseWriter: w}
+	var worker int
+	if rt == nil {
+		writePage(cw, r, pageNotFound(r.URL.Path))
+	} else {
+		worker = s.forward(cw, r, rt)
+	}
+	if rt != nil {
+		s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindRequest, Request: &host.RequestInfo{
+			Method: r.Method, Path: r.RequestURI, Status: cw.status(), Bytes: cw.n,
+			Duration: time.Since(start), Worker: worker}})
+	}
+}
+
+// forward waits for a serving generation (bounded by the app's start timeout) and
+// sends the request to it; it answers with a page when it cannot. It returns the pid
+// of the worker that served the request, 0 when none did.
+func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
+	wait := time.NewTimer(rt.cfg.StartTimeout)
+	defer wait.Stop()
+	for {
+		snap := rt.snapshot()
+		if snap.pool != nil {
+			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(line string) {
+				s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceStderr, Text: line})
+			})
+			if res.Err == nil || w.wrote {
+				return res.Backend
+			}
+			if retryable(res.Err) {
+				if !waitChange(r.Context(), snap.changed, wait.C) {
+					writePage(w, r, pageNotReady(rt, snap.status))
+					return 0
+				}
+				continue
+			}
+			writePage(w, r, pageForError(rt, res, snap))
+			return res.Backend
+		}
+		if snap.status.State == host.StateFailed {
+			writePage(w, r, pageFailed(rt, snap.status))
+			return 0
+		}
+		if snap.status.State == host.StateDeploying && wantsDeployPage(r) {
+			s.streamDeploy(w, r, rt, snap)
+			return 0
+		}
+		if !waitChange(r.Context(), snap.changed, wait.C) {
+			if r.Context().Err() == nil {
+				writePage(w, r, pageNotReady(rt, snap.status))
+			}
+			return 0
+		}
+	}
+}
+
+// retryable errors happened before the request reached a worker: the generation was
+// retired or lost its workers in between. The request waits for the next one.
+func retryable(err error) bool {
+	return errors.Is(err, fcgi.ErrPoolClosed) || errors.Is(err, fcgi.ErrNoBackend)
+}
+
+// waitChange waits for the route to change; false when the deadline passed or the
+// client went away.
+func waitChange(ctx context.Context, changed <-chan struct{}, deadline <-chan time.Time) bool {
+	select {
+	case <-changed:
+		return true
+	case <-deadline:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// wantsDeployPage: a browser navigating gets the live deploy page; API clients wait.
+func wantsDeployPage(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+}

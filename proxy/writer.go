@@ -1,0 +1,52 @@
+package proxy
+
+import (
+	"net/http"
+	"syscall"
+)
+
+var errAddrInUse = syscall.EADDRINUSE
+
+// countingWriter records the status and body bytes of a response for its access event.
+type countingWriter struct {
+	http.ResponseWriter
+	code  int
+	n     int64
+	wrote bool // headers sent: too late for an error page
+}
+
+func (c *countingWriter) WriteHeader(code int) {
+	if !c.wrote {
+		c.code, c.wrote = code, true
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	if !c.wrote {
+		c.WriteHeader(http.StatusOK)
+	}
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// Flush lets streamed responses reach the client as they are produced.
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		if !c.wrote {
+			c.WriteHeader(http.StatusOK)
+		}
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+func (c *countingWriter) status() int {
+	if !c.wrote {
+		return http.StatusOK
+	}
+	return c.code
+}

@@ -30,6 +30,13 @@ func start(t *testing.T, opts Options) *Watcher {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	run(t, w)
+	return w
+}
+
+// run runs an already created watcher until the test ends, then checks that Run returns and
+// closes Changes.
+func run(t *testing.T, w *Watcher) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -43,8 +50,9 @@ func start(t *testing.T, opts Options) *Watcher {
 		case <-time.After(waitFor):
 			t.Error("Run did not return after cancel")
 		}
+		for range w.Changes() {
+		}
 	})
-	return w
 }
 
 // next waits for the next change, failing the test after waitFor.

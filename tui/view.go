@@ -67,13 +67,19 @@ func (m Model) View() string {
 	}
 	put(m.paneTitle())
 	win := m.pane.window()
+	for _, n := range win {
+		put(" " + m.pane.line(n).styled)
+	}
 	for i := len(win); i < m.pane.height; i++ {
 		b.WriteByte('\n')
 	}
-	for _, n := range win {
-		put(m.pane.line(n).styled)
+	foot := strings.Split(m.footer(), "\n")
+	for i, l := range foot {
+		b.WriteString(ansi.Truncate(l, m.width, "…"))
+		if i < len(foot)-1 {
+			b.WriteByte('\n')
+		}
 	}
-	b.WriteString(m.footer())
 	return b.String()
 }
 
@@ -104,11 +110,11 @@ func (m Model) headerTop(a *appState) string {
 
 func (m Model) headerBottom(a *appState) string {
 	s := m.styles
-	errs := fmt.Sprintf("%d errors", a.errors)
+	errs := plural(a.errors, "error")
 	if a.errors > 0 {
 		errs = s.err.Render(errs)
 	}
-	parts := []string{fmt.Sprintf("%.1f req/s", a.rate(m.now)), fmt.Sprintf("%d requests", a.requests), errs}
+	parts := []string{fmt.Sprintf("%.1f req/s", a.rate(m.now)), plural(int(a.requests), "request"), errs}
 	switch r := a.reload; {
 	case r == nil:
 		parts = append(parts, s.dim.Render("no reload yet"))
@@ -191,3 +197,10 @@ func fmtBytes(n int64) string {
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,3 +1,125 @@
+// Command zoo-dev runs Python WSGI apps on a developer's machine the way Helicon Zoo
+// runs them on IIS: from a web.config or a zoo.toml, with the deploy script, FastCGI
+// workers, reload on save and a terminal dashboard.
 package main
 
-func main() {}
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/zoo-dev/zoo-dev/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `zoo-dev runs Python WSGI apps locally the way Helicon Zoo does.
+
+Usage:
+  zoo-dev [flags] [DIR]      run the site in DIR (default .)
+  zoo-dev check [--json] [DIR]
+                             load and validate, print the resolved settings
+  zoo-dev init [DIR]         write a starter project
+  zoo-dev version
+
+Flags:
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole program; it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return runCheck(args[1:], stdout, stderr)
+		case "init":
+			return runInit(args[1:], stdout, stderr)
+		case "version", "--version":
+			fmt.Fprintln(stdout, "zoo-dev", version)
+			return 0
+		}
+	}
+	fs := flag.NewFlagSet("zoo-dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o runOptions
+	fs.StringVar(&o.listen, "listen", "", "HTTP address (default from the config, else "+config.DefaultListen+"); port 0 picks a free one")
+	fs.BoolVar(&o.noTUI, "no-tui", false, "headless: print every event as one line on stdout")
+	fs.StringVar(&o.configFile, "config", "", "a zoo.toml or web.config to use instead of looking in DIR")
+	fs.IntVar(&o.workers, "workers", 0, "fixed worker count for every app (overrides the file)")
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "zoo-dev: one folder at most, got %q; see zoo-dev --help\n", fs.Args())
+		return 2
+	}
+	if o.workers < 0 {
+		fmt.Fprintf(stderr, "zoo-dev: --workers %d: must be 1 or more\n", o.workers)
+		return 2
+	}
+	o.dir = "."
+	if fs.NArg() == 1 {
+		o.dir = fs.Arg(0)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, o, stdout); err != nil {
+		fmt.Fprintln(stderr, "zoo-dev:", err)
+		return 1
+	}
+	return 0
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("zoo-dev check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the resolved settings as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	dir := "."
+	if fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	site, err := config.Load(dir)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if *asJSON {
+		err = site.WriteJSON(stdout)
+	} else {
+		err = site.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "zoo-dev check:", err)
+		return 1
+	}
+	return 0
+}
+
+func runInit(args []string, stdout, stderr io.Writer) int {
+	dir := "."
+	if len(args) > 0 {
+		dir = args[0]
+	}
+	if err := config.Init(dir); err != nil {
+		fmt.Fprintln(stderr, "zoo-dev init:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote a starter project in %s; run it with: zoo-dev %s\n", dir, dir)
+	return 0
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/proxy"
+	"github.com/zoo-dev/zoo-dev/tui"
+)
+
+// runOptions are the flags of a run.
+type runOptions struct {
+	dir, configFile, listen string
+	noTUI                   bool
+	workers                 int
+}
+
+// shutdownGrace bounds how long in-flight HTTP requests get when zoo-dev stops.
+const shutdownGrace = 2 * time.Second
+
+// serve loads the site, binds the port, and runs the host, the proxy and the
+// dashboard (or the line printer) until ctx is done or the user quits.
+func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
+	path := o.dir
+	if o.configFile != "" {
+		path = o.configFile
+	} else if _, err := os.Stat(o.dir); err != nil {
+		return fmt.Errorf("folder %s: %w", o.dir, err)
+	}
+	site, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	addr := site.Listen
+	if o.listen != "" {
+		addr = o.listen
+	}
+	bus := host.NewBus()
+	uiSub := bus.Subscribe(1 << 14)
+	ln, err := proxy.Listen(addr)
+	if err != nil {
+		return err
+	}
+	srv := proxy.New(site, bus)
+	h, err := host.New(site, host.Options{Bus: bus, Frontend: srv, Workers: o.workers})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	announce(bus, site, ln.Addr(), base)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); srv.Serve(runCtx, ln, shutdownGrace) }()
+	go func() { defer wg.Done(); h.Run(runCtx) }()
+
+	uiCtx, stopUI := context.WithCancel(context.Background())
+	uiDone := make(chan error, 1)
+	tty := !o.noTUI && isTerminal(stdout)
+	go func() {
+		if tty {
+			uiDone <- tui.Run(uiCtx, tui.Options{Apps: appInfos(site, base), Control: h, Sub: uiSub})
+		} else {
+			uiDone <- tui.PrintLines(uiCtx, stdout, uiSub)
+		}
+	}()
+	select {
+	case <-ctx.Done():
+	case err = <-uiDone: // the user quit the dashboard
+		uiDone <- err
+	}
+	cancel()
+	wg.Wait() // every worker has exited and the port is closed
+	stopUI()
+	if err := <-uiDone; err != nil && err != context.Canceled {
+		return err
+	}
+	return nil
+}
+
+// announce publishes the first lines every run shows: the address and the warnings.
+func announce(bus *host.Bus, site *config.Site, addr net.Addr, base string) {
+	first := site.Apps[0].Name
+	say := func(lvl host.Level, text string) {
+		bus.Publish(host.Event{App: first, Kind: host.KindLog, Source: host.SourceZoo, Level: lvl, Text: text})
+	}
+	say(host.LevelInfo, fmt.Sprintf("zoo-dev %s: %s, listening on %s/", version, site.File, base))
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		say(host.LevelWarn, fmt.Sprintf("listening on %s: reachable from other machines; use --listen 127.0.0.1:PORT to keep it local", addr))
+	}
+	for _, w := range site.Warnings {
+		say(host.LevelWarn, w)
+	}
+	for _, a := range site.Apps {
+		say(host.LevelInfo, fmt.Sprintf("app %s at %s%s/ from %s", a.Name, base, trimSlash(a.Path), a.Root))
+	}
+}
+
+func appInfos(site *config.Site, base string) []tui.AppInfo {
+	var out []tui.AppInfo
+	for _, a := range site.Apps {
+		out = append(out, tui.AppInfo{Name: a.Name, URL: base + trimSlash(a.Path) + "/"})
+	}
+	return out
+}
+
+func trimSlash(p string) string {
+	if p == "/" {
+		return ""
+	}
+	return p
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}

@@ -1,0 +1,898 @@
+#!/usr/bin/env python3
+"""zoo-dev's FastCGI WSGI worker: one stdlib-only file, Python >= 3.8.
+
+Serves one WSGI application (PEP 3333) as a FastCGI 1.0 responder. zoo-dev embeds this file
+and starts it like this (a contract: keep it):
+
+  python3 -u worker.py (--app MODULE:ATTR | --app MODULE.ATTR | --django SETTINGS_MODULE)
+      [--root DIR]       put DIR at sys.path[0] and chdir there (default: the current folder)
+      --bind unix:/path/to/sock | tcp:127.0.0.1:PORT    (PORT 0 picks a free port)
+      [--threads N]      connections served at once, one thread each (default 4); more wait
+                         in the listen backlog
+      [--status-fd N]    a pipe to the parent; one JSON line, then the fd is closed:
+                         {"event":"ready","pid":P,"bind":"unix:/..."}   app imported, listening
+                         {"event":"import_error","pid":P,"traceback":"..."}   then exit 3
+                         {"event":"bind_error","pid":P,"error":"..."}   then exit 4
+      [--lifeline]       stdin is a pipe from the parent: its EOF ends the worker at once
+
+Signals: SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s) and exit 0;
+a second signal exits at once. The unix socket file is removed on exit.
+
+Requests: one at a time per connection (FCGI_MPXS_CONNS=0), FCGI_KEEP_CONN honoured,
+FCGI_GET_VALUES answered, FCGI_ABORT_REQUEST stops the app. The request body streams into
+wsgi.input through a bounded buffer; each WSGI chunk is sent as soon as it is produced;
+wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in the app gives a
+500 (traceback on the worker's stderr); after the headers were sent it just ends the response.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import selectors
+import signal
+import socket
+import stat
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from urllib.parse import unquote_to_bytes
+
+# Record types and constants of FastCGI 1.0.
+BEGIN_REQUEST, ABORT_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR, DATA = range(1, 9)
+GET_VALUES, GET_VALUES_RESULT, UNKNOWN_TYPE = 9, 10, 11
+RESPONDER, KEEP_CONN = 1, 1
+REQUEST_COMPLETE, CANT_MPX_CONN, OVERLOADED, UNKNOWN_ROLE = 0, 1, 2, 3
+HEADER = struct.Struct("!BBHHBx")
+MAX_CHUNK = 65528          # largest content length that needs no padding (a multiple of 8)
+INPUT_LIMIT = 256 * 1024   # bytes of request body buffered between the reader and the app
+PARAMS_LIMIT = 1 << 20     # a bigger PARAMS stream closes the connection
+DRAIN_SECONDS = 10.0       # how long SIGTERM waits for in-flight requests
+
+
+def log(msg):
+    """Write one line of the worker's own news to its stderr."""
+    try:
+        sys.stderr.write("zoo-worker[%d]: %s\n" % (os.getpid(), msg))
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def record(rtype, req_id, content=b""):
+    """Encode one record, padded to a multiple of 8 bytes."""
+    pad = -len(content) & 7
+    return HEADER.pack(1, rtype, req_id, len(content), pad) + content + b"\0" * pad
+
+
+def stream_records(rtype, req_id, data):
+    """Encode data as records of at most MAX_CHUNK bytes (no empty record)."""
+    if len(data) <= MAX_CHUNK:
+        return record(rtype, req_id, bytes(data))
+    view = memoryview(data)
+    return b"".join(record(rtype, req_id, bytes(view[i:i + MAX_CHUNK]))
+                    for i in range(0, len(view), MAX_CHUNK))
+
+
+def end_request(req_id, app_status=0, proto=REQUEST_COMPLETE):
+    return record(END_REQUEST, req_id, struct.pack("!IB3x", app_status, proto))
+
+
+def encode_pairs(pairs):
+    out = bytearray()
+    for name, value in pairs:
+        for n in (len(name), len(value)):
+            out += bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
+        out += name + value
+    return bytes(out)
+
+
+def decode_pairs(data):
+    """Decode FastCGI name-value pairs into a list of (bytes, bytes)."""
+    pairs, pos, end = [], 0, len(data)
+    while pos < end:
+        lens = []
+        for _ in range(2):
+            if data[pos] < 128:
+                lens.append(data[pos])
+                pos += 1
+            else:
+                lens.append(struct.unpack_from("!I", data, pos)[0] & 0x7FFFFFFF)
+                pos += 4
+        name = bytes(data[pos:pos + lens[0]])
+        pos += lens[0]
+        pairs.append((name, bytes(data[pos:pos + lens[1]])))
+        pos += lens[1]
+        if pos > end:
+            raise ValueError("truncated name-value pair")
+    return pairs
+
+
+class ClientGone(OSError):
+    """The web server went away or aborted the request."""
+
+
+class Input:
+    """wsgi.input: the request body, fed by the connection's reader through a bounded buffer.
+
+    Reads never block past the end of the body (the empty STDIN record); read() with no size
+    returns the rest. An aborted request raises ClientGone from every read.
+    """
+
+    def __init__(self):
+        self._buf = bytearray()
+        self._cond = threading.Condition(threading.Lock())
+        self._eof = False
+        self._gone = False    # aborted or finished: reads fail, feeds are dropped
+
+    # The reader's side.
+    def feed(self, data):
+        with self._cond:
+            while len(self._buf) >= INPUT_LIMIT and not self._gone:
+                self._cond.wait()
+            if not self._gone and not self._eof:
+                self._buf += data
+                self._cond.notify_all()
+
+    def finish(self):
+        with self._cond:
+            self._eof = True
+            self._cond.notify_all()
+
+    def close(self):
+        """Drop the buffer and release a blocked feeder (request over or aborted)."""
+        with self._cond:
+            self._gone = True
+            self._buf = bytearray()
+            self._cond.notify_all()
+
+    # The app's side.
+    def _take(self, limit, line=False):
+        """Up to limit bytes (or one line) once any are buffered; b"" at the end of the body."""
+        with self._cond:
+            while not self._buf and not self._eof and not self._gone:
+                self._cond.wait()
+            if self._gone:
+                raise ClientGone("request aborted")
+            n = len(self._buf) if limit < 0 else min(limit, len(self._buf))
+            if line:
+                nl = self._buf.find(b"\n", 0, n)
+                if nl >= 0:
+                    n = nl + 1
+            chunk = bytes(self._buf[:n])
+            del self._buf[:n]
+            self._cond.notify_all()
+            return chunk
+
+    def read(self, size=-1):
+        size = -1 if size is None else size
+        parts = []
+        while size != 0:
+            chunk = self._take(size)
+            if not chunk:
+                break
+            parts.append(chunk)
+            if size > 0:
+                size -= len(chunk)
+        return b"".join(parts)
+
+    def readline(self, size=-1):
+        size = -1 if size is None else size
+        parts = []
+        while size != 0:
+            chunk = self._take(size, line=True)
+            if not chunk:
+                break
+            parts.append(chunk)
+            if chunk.endswith(b"\n"):
+                break
+            if size > 0:
+                size -= len(chunk)
+        return b"".join(parts)
+
+    def readlines(self, hint=-1):
+        lines, total = [], 0
+        for line in self:
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+class Errors:
+    """wsgi.errors: text sent as FCGI_STDERR records of the request, one flush per line."""
+
+    def __init__(self, conn, req_id):
+        self._conn, self._id = conn, req_id
+        self._pending = ""
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("wsgi.errors.write() takes str, not %s" % type(text).__name__)
+        with self._lock:
+            self._pending += text
+            cut = self._pending.rfind("\n") + 1
+            if cut:
+                self._send(self._pending[:cut])
+                self._pending = self._pending[cut:]
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        with self._lock:
+            if self._pending:
+                self._send(self._pending)
+                self._pending = ""
+
+    def close(self):
+        """End the request's stderr; later writes go to the worker's own stderr."""
+        self.flush()
+        self.closed = True
+
+    def _send(self, text):
+        if self.closed:
+            sys.stderr.write(text)
+            return
+        data = text.encode("utf-8", "backslashreplace")
+        try:
+            self._conn.send(stream_records(STDERR, self._id, data))
+        except OSError:
+            sys.stderr.write(text)
+
+
+class FileWrapper:
+    """wsgi.file_wrapper: iterate a file-like object in blocks; close() closes it."""
+
+    def __init__(self, filelike, blksize=65536):
+        self.filelike, self.blksize = filelike, blksize
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = self.filelike.read(self.blksize)
+        if data:
+            return data
+        raise StopIteration
+
+
+class Request:
+    """One FastCGI request on a connection: its params, its body and whether it was aborted."""
+
+    def __init__(self, req_id, keep_conn):
+        self.id, self.keep_conn = req_id, keep_conn
+        self.params = bytearray()
+        self.started = False
+        self.aborted = False
+        self.input = Input()
+
+    def abort(self):
+        self.aborted = True
+        self.input.close()
+
+
+def make_environ(req, multithread):
+    """The WSGI environ of a request: its PARAMS as latin-1 native strings, plus wsgi.* keys."""
+    env = {}
+    for name, value in decode_pairs(req.params):
+        env[name.decode("latin-1")] = value.decode("latin-1")
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):   # some clients send them as headers too
+        moved = env.pop("HTTP_" + key, None)
+        if moved is not None and key not in env:
+            env[key] = moved
+    env.pop("HTTP_PROXY", None)                       # httpoxy
+    fix_paths(env)
+    env.setdefault("REQUEST_METHOD", "GET")
+    env.setdefault("QUERY_STRING", "")
+    env.setdefault("SERVER_NAME", "localhost")
+    env.setdefault("SERVER_PORT", "80")
+    env.setdefault("SERVER_PROTOCOL", "HTTP/1.1")
+    https = env.get("HTTPS", "").lower() in ("on", "1", "yes") or env.get("REQUEST_SCHEME") == "https"
+    env.update({
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https" if https else "http",
+        "wsgi.input": req.input,
+        "wsgi.errors": req.errors,
+        "wsgi.multithread": multithread,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.file_wrapper": FileWrapper,
+        "wsgi.input_terminated": True,
+    })
+    return env
+
+
+def fix_paths(env):
+    """Set SCRIPT_NAME and PATH_INFO when the web server did not (nginx's stock fastcgi_params
+    send SCRIPT_NAME = the whole path and no PATH_INFO): derive them from REQUEST_URI."""
+    script = env.get("SCRIPT_NAME", "")
+    uri = env.get("REQUEST_URI") or env.get("DOCUMENT_URI")
+    if not env.get("PATH_INFO") and uri:
+        path = unquote_to_bytes(uri.encode("latin-1").split(b"?", 1)[0]).decode("latin-1")
+        mount = script.rstrip("/")
+        if not script or script == path:
+            env["SCRIPT_NAME"], env["PATH_INFO"] = "", path
+        elif "PATH_INFO" not in env and path.startswith(mount + "/"):
+            env["SCRIPT_NAME"], env["PATH_INFO"] = mount, path[len(mount):]
+    if "PATH_INFO" not in env:
+        env["PATH_INFO"] = "" if script else "/"
+    env.setdefault("SCRIPT_NAME", "")
+
+
+class Response:
+    """start_response, write() and the STDOUT stream of one request."""
+
+    def __init__(self, conn, req):
+        self.conn, self.req = conn, req
+        self.status = self.headers = None
+        self.sent = False
+        self.pending = []    # records held back to go out with END_REQUEST
+
+    def start_response(self, status, headers, exc_info=None):
+        if exc_info:
+            try:
+                if self.sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise AssertionError("start_response() called twice without exc_info")
+        check_status(status, headers)
+        self.status, self.headers = status, list(headers)
+        return self.write
+
+    def head(self):
+        lines = ["Status: %s\r\n" % self.status]
+        lines += ["%s: %s\r\n" % pair for pair in self.headers]
+        lines.append("\r\n")
+        return "".join(lines).encode("latin-1")
+
+    def write(self, data, hold=False):
+        """Send a chunk of the body (the headers go with the first non-empty one)."""
+        if type(data) is not bytes:
+            if not isinstance(data, (bytearray, memoryview)):
+                raise TypeError("WSGI body chunks must be bytes, not %s" % type(data).__name__)
+            data = bytes(data)
+        if self.status is None:
+            raise AssertionError("write() or body before start_response()")
+        if self.req.aborted:
+            raise ClientGone("request aborted")
+        if not data:
+            return
+        if not self.sent:
+            data = self.head() + data
+            self.sent = True
+        out = stream_records(STDOUT, self.req.id, data)
+        if hold:
+            self.pending.append(out)
+        else:
+            self.conn.send(out)
+
+    def finish(self):
+        """Send the headers if the body was empty; an app that never started is an error."""
+        if not self.sent:
+            if self.status is None:
+                raise AssertionError("the application returned without calling start_response()")
+            self.pending.append(stream_records(STDOUT, self.req.id, self.head()))
+            self.sent = True
+
+    def fail(self):
+        """Answer 500 when nothing was sent yet; otherwise the response just ends."""
+        self.pending = []
+        if not self.sent:
+            body = b"Internal Server Error\n"
+            head = ("Status: 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8"
+                    "\r\nContent-Length: %d\r\n\r\n" % len(body)).encode("latin-1")
+            self.pending.append(record(STDOUT, self.req.id, head + body))
+            self.sent = True
+
+
+def check_status(status, headers):
+    """Reject what would corrupt the CGI response: bad types, a bad status, CR or LF in headers."""
+    if type(status) is not str or len(status) < 4 or not status[:3].isdigit() or status[3] != " ":
+        raise ValueError("bad WSGI status %r" % (status,))
+    if type(headers) is not list:
+        raise TypeError("WSGI headers must be a list, not %s" % type(headers).__name__)
+    for pair in headers:
+        if type(pair) is not tuple or len(pair) != 2 or \
+                type(pair[0]) is not str or type(pair[1]) is not str:
+            raise TypeError("WSGI header %r is not a (str, str) tuple" % (pair,))
+        text = pair[0] + pair[1]
+        if "\r" in text or "\n" in text or ":" in pair[0]:
+            raise ValueError("bad WSGI header %r" % (pair,))
+        text.encode("latin-1")
+    (status).encode("latin-1")
+
+
+class Connection:
+    """One web-server connection: a reader thread takes records in, this thread runs the app.
+
+    The reader feeds STDIN into the request's bounded wsgi.input and notices ABORT_REQUEST or a
+    closed connection while the app runs; requests are served one at a time.
+    """
+
+    def __init__(self, server, sock):
+        self.server, self.sock = server, sock
+        self.rfile = sock.makefile("rb", buffering=65536)
+        self.wlock = threading.Lock()
+        self.lock = threading.Lock()    # guards req and closing
+        self.req = None                 # the request since BEGIN_REQUEST until its END_REQUEST
+        self.closing = False
+        self.broken = False
+        self.ready = deque()
+        self.ready_cond = threading.Condition(threading.Lock())
+
+    def send(self, data):
+        with self.wlock:
+            if self.broken:
+                raise ClientGone("connection closed")
+            try:
+                self.sock.sendall(data)
+            except OSError as err:
+                self.broken = True
+                self.abort_current()
+                raise ClientGone("web server went away: %s" % err) from err
+
+    def abort_current(self):
+        req = self.req
+        if req is not None:
+            req.abort()
+
+    def close_if_idle(self):
+        """Close a kept connection that waits for its next request (used by SIGTERM)."""
+        with self.lock:
+            self.closing = True
+            if self.req is None:
+                self.shutdown()
+
+    def shutdown(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def serve(self):
+        reader = threading.Thread(target=self.read_loop, name="fcgi-reader", daemon=True)
+        reader.start()
+        try:
+            while True:
+                req = self.next_request()
+                if req is None or not self.handle(req) or self.closing:
+                    break
+        finally:
+            self.shutdown()
+            reader.join()
+            self.rfile.close()
+            self.sock.close()
+
+    def next_request(self):
+        with self.ready_cond:
+            while not self.ready:
+                self.ready_cond.wait()
+            return self.ready.popleft()
+
+    def push(self, item):
+        with self.ready_cond:
+            self.ready.append(item)
+            self.ready_cond.notify()
+
+    # The reader thread.
+    def read_loop(self):
+        try:
+            while True:
+                head = self.rfile.read(8)
+                if len(head) < 8:
+                    break
+                _, rtype, req_id, clen, plen = HEADER.unpack(head)
+                body = self.rfile.read(clen + plen)
+                if len(body) < clen + plen:
+                    break
+                self.dispatch(rtype, req_id, body[:clen] if plen else body)
+        except (OSError, ValueError) as err:
+            if not self.closing:
+                log("connection dropped: %s" % err)
+        finally:
+            with self.lock:
+                self.closing = True
+                self.abort_current()
+            self.push(None)
+
+    def dispatch(self, rtype, req_id, content):
+        if req_id == 0:
+            self.management(rtype, content)
+            return
+        if rtype == BEGIN_REQUEST:
+            self.begin(req_id, content)
+            return
+        req = self.req
+        if req is None or req.id != req_id:
+            return    # the rest of a finished request, or a stray id
+        if rtype == PARAMS and not req.started:
+            if content:
+                req.params += content
+                if len(req.params) > PARAMS_LIMIT:
+                    raise ValueError("PARAMS over %d bytes" % PARAMS_LIMIT)
+            else:
+                req.started = True
+                self.push(req)
+        elif rtype == STDIN:
+            if content:
+                req.input.feed(content)
+            else:
+                req.input.finish()
+        elif rtype == ABORT_REQUEST:
+            self.abort(req)
+
+    def management(self, rtype, content):
+        if rtype != GET_VALUES:
+            self.send(record(UNKNOWN_TYPE, 0, bytes([rtype]) + b"\0" * 7))
+            return
+        known = {b"FCGI_MAX_CONNS": self.server.threads, b"FCGI_MAX_REQS": self.server.threads,
+                 b"FCGI_MPXS_CONNS": 0}
+        answer = [(name, str(known[name]).encode()) for name, _ in decode_pairs(content)
+                  if name in known]
+        self.send(record(GET_VALUES_RESULT, 0, encode_pairs(answer)))
+
+    def begin(self, req_id, content):
+        role, flags = struct.unpack_from("!HB", content)
+        with self.lock:
+            if self.req is not None:
+                self.send(end_request(req_id, 0, CANT_MPX_CONN))
+            elif role != RESPONDER:
+                self.send(end_request(req_id, 0, UNKNOWN_ROLE))
+            elif not self.closing:
+                req = Request(req_id, bool(flags & KEEP_CONN))
+                req.errors = Errors(self, req_id)
+                self.req = req
+
+    def abort(self, req):
+        if req.started:
+            req.abort()    # the app thread sees it, closes the iterable and ends the request
+            return
+        with self.lock:
+            self.req = None
+        self.send(end_request(req.id))
+
+    # The connection thread.
+    def handle(self, req):
+        """Run the app for one request; true when the connection may serve another."""
+        resp = Response(self, req)
+        result = None
+        try:
+            environ = make_environ(req, self.server.threads > 1)
+            result = self.server.app(environ, resp.start_response)
+            if type(result) in (list, tuple):
+                for chunk in result:
+                    resp.write(chunk, hold=True)
+            else:
+                for chunk in result:
+                    resp.write(chunk)
+                    if req.aborted:
+                        break
+            resp.finish()
+        except ClientGone:
+            pass
+        except BaseException:
+            if not (req.aborted or self.broken):
+                log("exception in the application at %s:\n%s"
+                    % (environ_path(req), traceback.format_exc().rstrip()))
+                resp.fail()
+        finally:
+            close_iterable(result)
+        return self.end(req, resp)
+
+    def end(self, req, resp):
+        req.errors.close()
+        req.input.close()
+        with self.lock:
+            self.req = None
+        if self.broken:
+            return False
+        resp.pending.append(record(STDOUT, req.id))
+        resp.pending.append(end_request(req.id))
+        try:
+            self.send(b"".join(resp.pending))
+        except ClientGone:
+            return False
+        return req.keep_conn and not self.server.stopping
+
+
+def environ_path(req):
+    try:
+        return dict(decode_pairs(req.params)).get(b"REQUEST_URI", b"?").decode("latin-1")
+    except Exception:
+        return "?"
+
+
+def close_iterable(result):
+    """Call the iterable's close(), whatever happened; its exception is logged, not raised."""
+    close = getattr(result, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except BaseException:
+        log("exception in close() of the application's iterable:\n%s"
+            % traceback.format_exc().rstrip())
+
+
+class Server:
+    """Accepts connections while fewer than `threads` are being served; drains on SIGTERM."""
+
+    def __init__(self, app, sock, threads, unix_path):
+        self.app, self.sock, self.threads, self.unix_path = app, sock, threads, unix_path
+        self.stopping = False
+        self.cond = threading.Condition()
+        self.conns = set()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+
+    def wake(self):
+        try:
+            os.write(self.wake_w, b"x")
+        except OSError:
+            pass
+
+    def on_signal(self, signum, frame):
+        if self.stopping:
+            self.remove_socket()
+            os._exit(1)
+        self.stopping = True
+        self.wake()
+
+    def serve_forever(self):
+        self.sock.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(self.wake_r, selectors.EVENT_READ)
+        listening = False
+        while not self.stopping:
+            with self.cond:
+                want = len(self.conns) < self.threads
+            if want != listening:
+                if want:
+                    sel.register(self.sock, selectors.EVENT_READ)
+                else:
+                    sel.unregister(self.sock)
+                listening = want
+            for key, _ in sel.select():
+                if key.fd == self.wake_r:
+                    drain_pipe(self.wake_r)
+                elif not self.stopping:
+                    self.accept()
+        sel.close()
+
+    def accept(self):
+        try:
+            sock, _ = self.sock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:
+            log("accept: %s" % err)
+            return
+        sock.setblocking(True)
+        if sock.family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = Connection(self, sock)
+        with self.cond:
+            self.conns.add(conn)
+        threading.Thread(target=self.run, args=(conn,), name="fcgi-conn", daemon=True).start()
+
+    def run(self, conn):
+        try:
+            conn.serve()
+        except BaseException:
+            log("connection thread failed:\n%s" % traceback.format_exc().rstrip())
+        finally:
+            with self.cond:
+                self.conns.discard(conn)
+                self.cond.notify_all()
+            self.wake()
+
+    def drain(self):
+        """Stop listening, close idle connections, wait for in-flight requests; true if all ended."""
+        self.sock.close()
+        self.remove_socket()
+        with self.cond:
+            conns = list(self.conns)
+        busy = sum(1 for c in conns if c.req is not None)
+        log("stopping: %d request(s) in flight" % busy)
+        for conn in conns:
+            conn.close_if_idle()
+        deadline = time.monotonic() + DRAIN_SECONDS
+        with self.cond:
+            while self.conns and time.monotonic() < deadline:
+                self.cond.wait(deadline - time.monotonic())
+            return not self.conns
+
+    def remove_socket(self):
+        if self.unix_path:
+            try:
+                os.unlink(self.unix_path)
+            except OSError:
+                pass
+
+
+def drain_pipe(fd):
+    try:
+        while os.read(fd, 512):
+            pass
+    except OSError:
+        pass
+
+
+def listen(bind):
+    """Open the listening socket for unix:/path or tcp:HOST:PORT; returns (sock, name, path)."""
+    kind, _, addr = bind.partition(":")
+    if kind == "unix" and addr:
+        path = os.path.abspath(addr)
+        try:
+            if stat.S_ISSOCK(os.lstat(path).st_mode):
+                os.unlink(path)    # a stale socket of a dead worker
+        except FileNotFoundError:
+            pass
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(path)
+        sock.listen(128)
+        return sock, "unix:" + path, path
+    if kind == "tcp" and addr:
+        host, _, port = addr.rpartition(":")
+        host = host.strip("[]") or "127.0.0.1"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, int(port)))
+        sock.listen(128)
+        shown = "[%s]" % host if family == socket.AF_INET6 else host
+        return sock, "tcp:%s:%d" % (shown, sock.getsockname()[1]), None
+    raise ValueError("bad --bind %r: want unix:/path or tcp:HOST:PORT" % bind)
+
+
+def load_app(args):
+    """Import the WSGI callable named by --app (module:attr or module.attr) or --django."""
+    if args.django:
+        os.environ["DJANGO_SETTINGS_MODULE"] = args.django
+        from django.core.wsgi import get_wsgi_application
+        return get_wsgi_application()
+    spec = args.app
+    module, sep, attr = spec.partition(":")
+    if not sep:
+        module, _, attr = spec.rpartition(".")
+    if not module or not attr:
+        raise ValueError("bad --app %r: want module:attr or module.attr" % spec)
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError("%s is not callable (a %s)" % (spec, type(obj).__name__))
+    return obj
+
+
+class Status:
+    """The --status-fd pipe: one JSON line to the parent, then the fd is closed."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        if fd is not None:
+            os.set_inheritable(fd, False)
+
+    def send(self, **event):
+        if self.fd is None:
+            return
+        event["pid"] = os.getpid()
+        try:
+            os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
+            os.close(self.fd)
+        except OSError as err:
+            log("status fd: %s" % err)
+        self.fd = None
+
+
+def watch_lifeline(server):
+    """Exit at once when stdin (a pipe from the parent) reaches EOF: the parent died."""
+    while True:
+        try:
+            data = os.read(0, 4096)
+        except InterruptedError:
+            continue
+        except OSError:
+            data = b""
+        if not data:
+            server.remove_socket()
+            os._exit(0)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="worker.py", description="zoo-dev FastCGI WSGI worker")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--app", help="the WSGI callable: module:attr or module.attr")
+    what.add_argument("--django", metavar="SETTINGS", help="serve this Django settings module")
+    p.add_argument("--root", help="the app's folder: sys.path[0] and the working directory")
+    p.add_argument("--bind", required=True, help="unix:/path/to/sock or tcp:127.0.0.1:PORT")
+    p.add_argument("--threads", type=int, default=4, help="connections served at once")
+    p.add_argument("--status-fd", type=int, help="pipe fd for the ready/import_error line")
+    p.add_argument("--lifeline", action="store_true", help="exit when stdin reaches EOF")
+    args = p.parse_args(argv)
+    if args.threads < 1:
+        p.error("--threads must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    status = Status(args.status_fd)
+    bind = args.bind
+    if bind.startswith("unix:"):
+        bind = "unix:" + os.path.abspath(bind[5:])    # before chdir
+    root = os.path.abspath(args.root or os.getcwd())
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
+        sys.path[0] = root
+    else:
+        sys.path.insert(0, root)
+    os.chdir(root)
+    try:
+        app = load_app(args)
+    except BaseException:
+        tb = traceback.format_exc()
+        sys.stderr.write(tb)
+        status.send(event="import_error", traceback=tb)
+        flush_and_exit(3)
+    try:
+        sock, name, unix_path = listen(bind)
+    except (OSError, ValueError) as err:
+        log("bind %s: %s" % (bind, err))
+        status.send(event="bind_error", error="bind %s: %s" % (bind, err))
+        flush_and_exit(4)
+    server = Server(app, sock, args.threads, unix_path)
+    signal.signal(signal.SIGTERM, server.on_signal)
+    signal.signal(signal.SIGINT, server.on_signal)
+    if args.lifeline:
+        threading.Thread(target=watch_lifeline, args=(server,), name="lifeline", daemon=True).start()
+    status.send(event="ready", bind=name)
+    try:
+        server.serve_forever()
+    finally:
+        clean = server.drain()
+    if not clean:
+        log("gave up waiting for in-flight requests after %.0f s" % DRAIN_SECONDS)
+    try:
+        import atexit
+        atexit._run_exitfuncs()
+    except Exception:
+        pass
+    flush_and_exit(0)
+
+
+def flush_and_exit(code):
+    """Exit now, without waiting for threads the app may have left running."""
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,9 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/zoo-dev/zoo-dev/host"
 )
 
@@ -24,8 +26,9 @@ const tracebackHead = "Traceback (most recent call last)"
 // (worker snapshots only update the table).
 func (s *styles) lineFor(e host.Event, app int) (logLine, bool) {
 	ts := e.Time.Format("15:04:05")
+	p := &s.line
 	var tag, text string
-	tagStyle, textStyle := s.forSource(e.Source), s.forSource(e.Source)
+	tagPaint, textPaint := p.forSource(e.Source), p.forSource(e.Source)
 	l := logLine{app: app}
 	switch e.Kind {
 	case host.KindWorkers:
@@ -33,31 +36,32 @@ func (s *styles) lineFor(e host.Event, app int) (logLine, bool) {
 	case host.KindState:
 		tag, text = "zoo", "state "+e.State.String()
 		if e.Text != "" {
-			text += ": " + e.Text
+			text += ": " + clean(e.Text)
 		}
-		tagStyle, textStyle = s.source[host.SourceZoo], s.forState(e.State)
+		tagPaint, textPaint = p.source[host.SourceZoo], p.state[e.State%6]
 		l.bad = e.State == host.StateFailed
 	case host.KindRequest:
 		return s.requestLine(e, app, ts), true
 	case host.KindReload:
 		tag, text = "zoo", reloadText(e.Reload)
-		tagStyle = s.source[host.SourceZoo]
+		tagPaint = p.source[host.SourceZoo]
 		if e.Reload != nil && e.Reload.Err != "" {
-			textStyle, l.bad = s.err, true
+			textPaint, l.bad = p.err, true
 		}
 	default:
-		tag, text = sourceTag(e), e.Text
+		tag, text = sourceTag(e), clean(e.Text)
 		switch {
 		case e.Level == host.LevelError:
-			textStyle, l.bad = s.err, true
+			textPaint, l.bad = p.err, true
 		case e.Level == host.LevelWarn:
-			textStyle, l.bad = s.warn, true
+			textPaint, l.bad = p.warn, true
 		case e.Source == host.SourceStderr:
 			l.bad = true
 		}
 	}
-	l.plain = fmt.Sprintf("%s %-11s %s", ts, tag, text)
-	l.styled = s.dim.Render(ts) + " " + tagStyle.Render(fmt.Sprintf("%-11s", tag)) + " " + textStyle.Render(text)
+	tag = padTag(tag)
+	l.plain = ts + " " + tag + " " + text
+	l.styled = p.dim.on(ts) + " " + tagPaint.on(tag) + " " + textPaint.on(text)
 	return l, true
 }
 
@@ -69,15 +73,54 @@ func (s *styles) requestLine(e host.Event, app int, ts string) logLine {
 	}
 	tag := "request"
 	if r.Worker != 0 {
-		tag = fmt.Sprintf("req %d", r.Worker)
+		tag = "req " + strconv.Itoa(r.Worker)
 	}
-	dur := fmtDuration(r.Duration)
+	tag = padTag(tag)
+	dur, code, path := fmtDuration(r.Duration), strconv.Itoa(r.Status), clean(r.Path)
+	p := &s.line
 	l := logLine{app: app, req: true, bad: r.Status >= 500}
-	l.plain = fmt.Sprintf("%s %-11s %s %s %d %s", ts, tag, r.Method, r.Path, r.Status, dur)
-	st := s.forStatus(r.Status)
-	l.styled = s.dim.Render(ts) + " " + s.source[host.SourceAccess].Render(fmt.Sprintf("%-11s", tag)) + " " +
-		r.Method + " " + r.Path + " " + st.Render(fmt.Sprint(r.Status)) + " " + s.dim.Render(dur)
+	l.plain = ts + " " + tag + " " + r.Method + " " + path + " " + code + " " + dur
+	l.styled = p.dim.on(ts) + " " + p.access.on(tag) + " " + r.Method + " " + path + " " +
+		p.forStatus(r.Status).on(code) + " " + p.dim.on(dur)
 	return l
+}
+
+// padTag pads a source tag to one column width.
+func padTag(tag string) string {
+	const width = 11
+	if len(tag) >= width {
+		return tag
+	}
+	return tag + strings.Repeat(" ", width-len(tag))
+}
+
+// clean makes a line safe for one terminal row: the app's own escape sequences
+// are stripped (a stray cursor move would wreck the screen), tabs become spaces,
+// other control characters are dropped.
+func clean(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return cleanSlow(s)
+		}
+	}
+	return s
+}
+
+func cleanSlow(s string) string {
+	if strings.IndexByte(s, 0x1b) >= 0 {
+		s = ansi.Strip(s)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t':
+			b.WriteString("    ")
+		case r < 0x20 || r == 0x7f:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // noteLine is a line zoo-dev's dashboard adds itself (an action taken, lines dropped).

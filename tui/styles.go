@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/lipgloss"
 	"github.com/zoo-dev/zoo-dev/host"
 )
@@ -15,6 +17,7 @@ type styles struct {
 	status2, status3, status4      lipgloss.Style
 	status5                        lipgloss.Style
 	tableHead, paneTitle           lipgloss.Style
+	line                           paints // for log lines
 }
 
 func newStyles() *styles {
@@ -49,6 +52,7 @@ func newStyles() *styles {
 		host.SourceStderr: c("214"),
 		host.SourceAccess: c("245"),
 	}
+	s.line = s.makePaints()
 	return s
 }
 
@@ -76,4 +80,62 @@ func (s *styles) forStatus(code int) lipgloss.Style {
 		return s.status3
 	}
 	return s.status2
+}
+
+// paint is a style reduced to the escape codes around its text, so styling a log
+// line is two string concatenations instead of a full lipgloss render.
+type paint struct{ pre, post string }
+
+func paintOf(st lipgloss.Style) paint {
+	const mark = "\x00"
+	out := st.Render(mark)
+	i := strings.Index(out, mark)
+	if i < 0 {
+		return paint{}
+	}
+	return paint{pre: out[:i], post: out[i+len(mark):]}
+}
+
+func (p paint) on(s string) string {
+	if p.pre == "" && p.post == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
+
+// paints are the log line styles, derived once from styles.
+type paints struct {
+	dim, warn, err, access paint
+	state                  [6]paint
+	source                 [5]paint
+	status                 [6]paint // by status class: 2xx at 2 … 5xx at 5
+}
+
+func (s *styles) makePaints() paints {
+	p := paints{dim: paintOf(s.dim), warn: paintOf(s.warn), err: paintOf(s.err), access: paintOf(s.source[host.SourceAccess])}
+	for i, st := range s.state {
+		p.state[i] = paintOf(st)
+	}
+	for i, st := range s.source {
+		p.source[i] = paintOf(st)
+	}
+	for class := 1; class <= 5; class++ {
+		p.status[class] = paintOf(s.forStatus(class * 100))
+	}
+	return p
+}
+
+func (p *paints) forStatus(code int) paint {
+	class := code / 100
+	if class < 1 || class > 5 {
+		class = 5
+	}
+	return p.status[class]
+}
+
+func (p *paints) forSource(src host.Source) paint {
+	if int(src) < len(p.source) {
+		return p.source[src]
+	}
+	return p.dim
 }

@@ -32,7 +32,8 @@ Routes (matched on PATH_INFO; every response has a Content-Type):
                       "closing X\n" from an iterable whose close() records X (fail=1 raises after
                       the first chunk; gate=input waits for the body's end after it)
   /closed?id=X        "yes" or "no": was close() called for X (in this process, or in any
-                      process when TESTAPP_STATE_DIR names a folder: a file closed-X is made there)
+                      process when TESTAPP_STATE_DIR names a folder: a file closed-X is made there);
+                      close() also prints "testapp: closed X" to the process's stderr
   /file               this file's bytes through wsgi.file_wrapper
   /stderr?n=N         writes N lines "stderr line I" to wsgi.errors, answers "ok"
   /slow?ms=M&n=N      N chunks "tick I\n" (default 3) with M ms (default 100) between them
@@ -193,6 +194,8 @@ class _CloseCheck:
 
     def close(self):
         _closed.add(self.id)
+        sys.stderr.write("testapp: closed %s\n" % self.id)
+        sys.stderr.flush()
         state = os.environ.get("TESTAPP_STATE_DIR")
         if state:
             open(os.path.join(state, "closed-" + self.id), "w").close()

@@ -66,6 +66,11 @@ type draftVar struct {
 // anything else is read as a web.config). It decodes, expands %VARS%, resolves
 // interpreters and validates; a mistake in the file is returned as *Error.
 func Load(path string) (*Site, error) {
+	return load(path, newPythonFinder())
+}
+
+// load is Load with the interpreter look-up passed in (tests use a fake one).
+func load(path string, pf *pythonFinder) (*Site, error) {
 	file, warn, err := findFile(path)
 	if err != nil {
 		return nil, err
@@ -74,7 +79,20 @@ func Load(path string) (*Site, error) {
 	if err != nil {
 		return nil, &Error{File: file, Msg: "cannot read: " + errText(err), Err: err}
 	}
+	s, err := loadBytes(file, data, pf)
+	if err != nil {
+		return nil, err
+	}
+	if warn != "" {
+		s.Warnings = append([]string{warn}, s.Warnings...)
+	}
+	return s, nil
+}
+
+// loadBytes decodes, expands and validates the content of file.
+func loadBytes(file string, data []byte, pf *pythonFinder) (*Site, error) {
 	var d *draft
+	var err error
 	if strings.EqualFold(filepath.Ext(file), ".toml") {
 		d, err = decodeTOML(file, data)
 	} else {
@@ -83,10 +101,7 @@ func Load(path string) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	if warn != "" {
-		d.warnings = append([]string{warn}, d.warnings...)
-	}
-	return resolve(d, newPythonFinder())
+	return resolve(d, pf)
 }
 
 // findFile turns Load's argument into an absolute config file path.

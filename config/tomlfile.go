@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,7 +37,7 @@ func decodeTOML(file string, data []byte) (*draft, error) {
 	var raw map[string]any
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
-		return nil, tomlSyntaxError(file, err)
+		return nil, tomlSyntaxError(file, data, err)
 	}
 	t := &tomlReader{
 		file: file, md: md, raw: raw, loc: newKeyLocator(string(data)), appIdx: -1,
@@ -54,16 +55,25 @@ func decodeTOML(file string, data []byte) (*draft, error) {
 	return t.d, nil
 }
 
-func tomlSyntaxError(file string, err error) error {
+func tomlSyntaxError(file string, data []byte, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
-		line, col := pe.Position.Line, pe.Position.Col
-		if line == 0 {
-			line = pe.Line
+		p := offsetPos(data, pe.Position.Start)
+		if pe.Position.Start == 0 && pe.Line > 1 {
+			p = pos{pe.Line, 0}
 		}
-		return &Error{File: file, Line: max(line, 1), Col: col, Msg: "malformed TOML: " + pe.Message, Err: err}
+		return &Error{File: file, Line: p.line, Col: p.col, Msg: "malformed TOML: " + pe.Message, Err: err}
 	}
 	return &Error{File: file, Line: 1, Col: 1, Msg: "malformed TOML: " + err.Error(), Err: err}
+}
+
+// offsetPos turns a byte offset into a 1-based line and column.
+func offsetPos(data []byte, off int) pos {
+	off = max(0, min(off, len(data)))
+	before := data[:off]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := off - bytes.LastIndexByte(before, '\n')
+	return pos{line, col}
 }
 
 // key handles one key of md.Keys(); at is where it is written.

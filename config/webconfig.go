@@ -59,7 +59,7 @@ func decodeWebConfig(file string, data []byte) (*draft, error) {
 			break
 		}
 		if err != nil {
-			return nil, w.syntaxError(dec, err)
+			return nil, w.syntaxError(dec, pos{line, col}, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -83,14 +83,16 @@ func decodeWebConfig(file string, data []byte) (*draft, error) {
 	return w.draft(), nil
 }
 
-func (w *webConfig) syntaxError(dec *xml.Decoder, err error) error {
+// syntaxError reports malformed XML where the fault is: at the start of a
+// mismatched end tag, otherwise where the decoder stopped.
+func (w *webConfig) syntaxError(dec *xml.Decoder, start pos, err error) error {
 	line, col := dec.InputPos()
 	msg := err.Error()
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
 		msg = se.Msg
-		if se.Line != line {
-			line, col = se.Line, 0
+		if strings.Contains(msg, "closed by") || strings.Contains(msg, "unexpected end element") {
+			line, col = start.line, start.col
 		}
 	}
 	return &Error{File: w.file, Line: line, Col: col, Msg: "malformed XML: " + msg, Err: err}

@@ -1,0 +1,92 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakePython is a machine with only the given interpreters in PATH, each
+// mapped to its version; the probe never runs a process.
+func fakePython(versions map[string]string) *pythonFinder {
+	return &pythonFinder{
+		lookPath: func(name string) (string, error) {
+			if _, ok := versions[name]; ok {
+				return "/fake/bin/" + name, nil
+			}
+			return "", exec.ErrNotFound
+		},
+		probe: func(cmd, dir string) (string, string, error) {
+			if v, ok := versions[filepath.Base(cmd)]; ok && v != "" {
+				return cmd, v, nil
+			}
+			if v, ok := versions[cmd]; ok && v != "" {
+				return cmd, v, nil
+			}
+			return "", "", errors.New("does not run")
+		},
+		cache: map[string]probeResult{},
+	}
+}
+
+// onlyPython3 is the usual machine: python3 is 3.11, nothing else.
+func onlyPython3() *pythonFinder { return fakePython(map[string]string{"python3": "3.11"}) }
+
+// writeProject writes files (name -> content) into a new temp folder.
+func writeProject(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// heliconConfig is a one-app Helicon Zoo web.config. The env lines start at
+// line 5 (column 9); the handler is on line 9 + the number of env lines.
+func heliconConfig(env []string, processor string) string {
+	var b strings.Builder
+	b.WriteString("<configuration><system.webServer>\n  <heliconZoo>\n    <application name=\"app\">\n      <environmentVariables>\n")
+	for _, e := range env {
+		b.WriteString("        " + e + "\n")
+	}
+	b.WriteString("      </environmentVariables>\n    </application>\n  </heliconZoo>\n  <handlers>\n")
+	fmt.Fprintf(&b, "    <add name=\"app#x64\" scriptProcessor=%q path=\"*\" verb=\"*\" modules=\"HeliconZoo_x64\" />\n", processor)
+	b.WriteString("  </handlers>\n</system.webServer></configuration>\n")
+	return b.String()
+}
+
+// envAdd is an <add> line of environmentVariables.
+func envAdd(name, value string) string {
+	return fmt.Sprintf("<add name=%q value=%q />", name, value)
+}
+
+// appByName finds an app or fails the test.
+func appByName(t *testing.T, s *Site, name string) *App {
+	t.Helper()
+	for _, a := range s.Apps {
+		if a.Name == name {
+			return a
+		}
+	}
+	t.Fatalf("no app %q in %d apps", name, len(s.Apps))
+	return nil
+}
+
+// needPython3 skips a test that runs the machine's real python3.
+func needPython3(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not in PATH")
+	}
+}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/config"
-	"github.com/zoo-dev/zoo-dev/host/worker"
+	workerpy "github.com/zoo-dev/zoo-dev/host/worker"
 )
 
 // stopGrace is how long a process gets between SIGTERM and SIGKILL.
@@ -82,7 +82,7 @@ func New(site *config.Site, opts Options) (*Host, error) {
 			cache = filepath.Join(os.TempDir(), "zoo-dev-cache")
 		}
 	}
-	script, err := worker.Install(cache)
+	script, err := workerpy.Install(cache)
 	if err != nil {
 		return nil, fmt.Errorf("install the worker script in %s: %w", cache, err)
 	}

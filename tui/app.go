@@ -23,6 +23,7 @@ type appState struct {
 	reloadAt time.Time
 	workers  []host.WorkerInfo
 	buckets  [8]bucket // requests per second of event time, for the rate
+	firstReq int64     // unix second of the first request, so a fresh app's rate is not diluted
 }
 
 type bucket struct {
@@ -70,6 +71,9 @@ func (a *appState) setState(e host.Event) {
 
 func (a *appState) count(t time.Time) {
 	sec := t.Unix()
+	if a.firstReq == 0 || sec < a.firstReq {
+		a.firstReq = sec
+	}
 	b := &a.buckets[uint64(sec)%uint64(len(a.buckets))]
 	if b.sec != sec {
 		b.sec, b.n = sec, 0
@@ -77,10 +81,17 @@ func (a *appState) count(t time.Time) {
 	b.n++
 }
 
-// rate is the requests per second over the last rateWindow before now.
+// rate is the requests per second over the last rateWindow before now (or since
+// the first request, when that is more recent).
 func (a *appState) rate(now time.Time) float64 {
 	secs := int64(rateWindow / time.Second)
 	hi := now.Unix()
+	if a.firstReq == 0 {
+		return 0
+	}
+	if since := hi - a.firstReq + 1; since < secs && since > 0 {
+		secs = since
+	}
 	n := 0
 	for _, b := range a.buckets {
 		if b.sec > hi-secs && b.sec <= hi {

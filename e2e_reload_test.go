@@ -72,27 +72,26 @@ func (z *zooRun) reloads() int {
 // waitReloads waits until n reload lines have been printed.
 func (z *zooRun) waitReloads(n int) {
 	z.t.Helper()
-	re := regexp.MustCompile(`reload: `)
 	deadline := time.Now().Add(20 * time.Second)
 	for z.reloads() < n {
-		if time.Now().After(deadline) {
+		if !z.waitNext(time.Until(deadline)) {
 			z.t.Fatalf("%d reload(s) within 20 s, want %d", z.reloads(), n)
-		}
-		z.waitLine(re, time.Until(deadline)) // any new reload line wakes us
-		if z.reloads() < n {
-			z.waitNext(time.Until(deadline))
 		}
 	}
 }
 
-// waitNext waits for one more output line.
-func (z *zooRun) waitNext(timeout time.Duration) {
+// waitNext waits for one more output line; false when timeout passed first.
+func (z *zooRun) waitNext(timeout time.Duration) bool {
 	z.mu.Lock()
 	more := z.more
 	z.mu.Unlock()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
 	select {
 	case <-more:
-	case <-time.After(timeout):
+		return true
+	case <-t.C:
+		return false
 	}
 }
 

@@ -123,7 +123,7 @@ func TestEnvironPaths(t *testing.T) {
 			path: utf8Path, query: "q=%C3%BC&r=ü", scheme: "http"},
 		{name: "nginx stock params: no PATH_INFO",
 			params: [][2]string{{"SCRIPT_NAME", utf8Path}, {"REQUEST_URI", "/env/%C3%BC/%E6%97%A5%E6%9C%AC"}, {"HTTPS", "on"}},
-			path: utf8Path, scheme: "https"},
+			path:   utf8Path, scheme: "https"},
 		{name: "mounted app",
 			params: [][2]string{{"SCRIPT_NAME", "/mount"}, {"PATH_INFO", "/env/x"}, {"REQUEST_URI", "/mount/env/x"}},
 			script: "/mount", path: "/env/x", scheme: "http"},
@@ -132,7 +132,7 @@ func TestEnvironPaths(t *testing.T) {
 			script: "/mount", path: "/env/y", query: "a=b", scheme: "http"},
 		{name: "Proxy header dropped",
 			params: [][2]string{{"PATH_INFO", "/env"}, {"HTTP_PROXY", "http://evil/"}},
-			path: "/env", scheme: "http", noProxyHead: true},
+			path:   "/env", scheme: "http", noProxyHead: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

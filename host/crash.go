@@ -196,4 +196,3 @@ func rss(pid int) int64 {
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
 }
-

@@ -78,9 +78,9 @@ type Event struct {
 	Text   string // the line (no trailing newline), or the reason of a state change
 	State  State  // KindState
 
-	Request *RequestInfo  // KindRequest
-	Reload  *ReloadInfo   // KindReload
-	Workers []WorkerInfo  // KindWorkers
+	Request *RequestInfo // KindRequest
+	Reload  *ReloadInfo  // KindReload
+	Workers []WorkerInfo // KindWorkers
 }
 
 // RequestInfo describes one finished HTTP request.

@@ -20,7 +20,7 @@ const (
 // logFiles writes an app's events to the files its configuration names:
 // ERROR_LOG_DIR, DEPLOY_LOG and wfastcgi's WSGI_LOG.
 type logFiles struct {
-	files map[string]*bufio.Writer // by path
+	files  map[string]*bufio.Writer // by path
 	opened []*os.File
 	errs   map[string]bool // paths already reported as unwritable
 	warn   func(string)

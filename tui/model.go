@@ -46,7 +46,9 @@ type Model struct {
 	dropped  uint64
 }
 
-// New builds the dashboard for opts.
+// New builds the dashboard for opts, for callers that run their own tea.Program
+// (tests, embedding). Its feed waits on opts.Sub until the next event after the
+// program ends; Run ties the feed to a context instead.
 func New(opts Options) Model {
 	return newModel(context.Background(), opts)
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -173,7 +174,7 @@ func (m Model) footer() string {
 	return m.help.ShortHelpView(m.keys.ShortHelp())
 }
 
-func fmtUptime(d interface{ Seconds() float64 }) string {
+func fmtUptime(d time.Duration) string {
 	s := int64(d.Seconds())
 	switch {
 	case s >= 3600:

@@ -63,7 +63,7 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); srv.Serve(runCtx, ln, shutdownGrace) }()
+	go func() { defer wg.Done(); srv.Run(runCtx, ln, shutdownGrace) }()
 	go func() { defer wg.Done(); h.Run(runCtx) }()
 
 	uiCtx, stopUI := context.WithCancel(context.Background())

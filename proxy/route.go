@@ -120,7 +120,7 @@ func (rt *route) load() map[int]host.Load {
 		for _, st := range p.Stats() {
 			l := out[st.ID]
 			l.InFlight += st.InFlight
-			l.Served += st.Served
+			l.Served += int64(st.Served)
 			out[st.ID] = l
 		}
 	}

@@ -53,9 +53,9 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// Serve answers HTTP on ln until ctx is done, then shuts down: it stops accepting and
+// Run answers HTTP on ln until ctx is done, then shuts down: it stops accepting and
 // gives in-flight requests up to grace to finish.
-func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

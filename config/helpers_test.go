@@ -68,7 +68,8 @@ func heliconConfig(env []string, processor string) string {
 
 // envAdd is an <add> line of environmentVariables.
 func envAdd(name, value string) string {
-	return fmt.Sprintf("<add name=%q value=%q />", name, value)
+	esc := strings.NewReplacer("&", "&amp;", `"`, "&quot;", "<", "&lt;").Replace
+	return fmt.Sprintf(`<add name="%s" value="%s" />`, esc(name), esc(value))
 }
 
 // appByName finds an app or fails the test.

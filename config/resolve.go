@@ -212,7 +212,11 @@ func (r *resolver) python(da *draftApp, a *App) error {
 		return r.err(da.engineAt, da.name, r.engineSetting(), a.Engine, err.Error())
 	}
 	if c.warning != "" {
-		r.warn(da.engineAt, da.name, fmt.Sprintf("%s %q: %s", r.engineSetting(), a.Engine, c.warning))
+		setting := r.engineSetting()
+		if a.Engine == WfastcgiEngine {
+			setting = "engine" // the scriptProcessor names wfastcgi.py, not an engine
+		}
+		r.warn(da.engineAt, da.name, fmt.Sprintf("%s %q: %s", setting, a.Engine, c.warning))
 	}
 	a.Python = c.exe
 	return nil

@@ -41,6 +41,9 @@ func flushLines(w io.Writer, sub *host.Sub, buf []host.Event) ([]host.Event, err
 	}
 	for i := range buf {
 		e := &buf[i]
+		if e.Kind == host.KindWorkers {
+			continue // a periodic table for the dashboard; starts and crashes are log lines
+		}
 		if _, err := fmt.Fprintf(w, "%s %s\n", e.Time.Format(stampLayout), e.Line()); err != nil {
 			return buf, fmt.Errorf("print events: %w", err)
 		}

@@ -1,0 +1,28 @@
+//go:build unix
+
+package fcgi
+
+import (
+	"net"
+	"syscall"
+)
+
+// alive reports whether an idle connection can be reused: the peer has not
+// closed it and sent nothing unasked. It peeks without blocking, one syscall.
+func alive(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var b [1]byte
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		_, _, rerr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return true
+	})
+	return err == nil && (rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK)
+}

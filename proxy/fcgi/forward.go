@@ -1,0 +1,91 @@
+package fcgi
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Result says how one forwarded request went, for the access log.
+type Result struct {
+	Status  int   // the status sent, or the one the caller should send when Err is set before any header
+	Bytes   int64 // body bytes written to the client
+	Backend int   // the worker's id, 0 when none was reached
+	Started bool  // the response header was written: too late for an error page
+	Err     error // non-nil when no response or only part of one reached the client
+}
+
+// hopHeaders are per-connection headers that a gateway does not pass on.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// Forward serves r through the pool with the app mounted at scriptName: the
+// body streams to the worker while the response streams back, flushed to the
+// client whenever the worker has nothing more to read yet. When it fails
+// before any header was written it writes nothing: the caller renders the
+// error page for Result.Status.
+func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string, onStderr func(string)) Result {
+	rc := http.NewResponseController(w)
+	rc.EnableFullDuplex() // read the request body while the response is written
+	req := &Request{Params: BuildParams(r, scriptName), Body: r.Body, ContentLength: r.ContentLength, Stderr: onStderr}
+	if r.Body == nil || r.Body == http.NoBody {
+		req.Body, req.ContentLength = nil, 0
+	}
+	resp, err := p.Do(r.Context(), req)
+	if err != nil {
+		return Result{Status: StatusFor(err), Err: err}
+	}
+	res := Result{Status: resp.StatusCode, Backend: resp.Backend, Started: true}
+	h := w.Header()
+	for k, v := range resp.Header {
+		h[k] = v
+	}
+	for _, k := range hopHeaders {
+		delete(h, k)
+	}
+	w.WriteHeader(resp.StatusCode)
+	res.Bytes, res.Err = stream(w, rc, resp)
+	resp.Body.Close()
+	select {
+	case <-resp.StdinDone():
+	default: // the worker answered before taking the whole body: stop reading it
+		if rc.SetReadDeadline(time.Now()) == nil {
+			<-resp.StdinDone()
+		}
+	}
+	return res
+}
+
+// stream copies the body, flushing before every read that must wait for the worker.
+func stream(w http.ResponseWriter, rc *http.ResponseController, resp *Response) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	dirty := true
+	resp.x.c.rd.beforeRead = func() {
+		if dirty {
+			rc.Flush()
+			dirty = false
+		}
+	}
+	var total int64
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			dirty = true
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return total, fmt.Errorf("write response: %w: %w", ErrClientGone, werr)
+			}
+			total += int64(n)
+		}
+		if err != nil {
+			if err == io.EOF {
+				return total, nil
+			}
+			return total, err
+		}
+	}
+}

@@ -36,6 +36,8 @@ type statusLine struct {
 
 type workerOpts struct {
 	app      string // default testapp:application
+	django   string // a settings module, instead of app
+	python   string // the interpreter, default python3 on PATH
 	threads  int
 	tcp      bool
 	lifeline bool
@@ -65,7 +67,10 @@ func shortDir(t *testing.T) string {
 // launch starts a worker on the test apps and returns without waiting for its status line.
 func launch(t *testing.T, o workerOpts) *proc {
 	t.Helper()
-	py := needPython(t)
+	py := o.python
+	if py == "" {
+		py = needPython(t)
+	}
 	script, err := Install(shortDir(t))
 	if err != nil {
 		t.Fatal(err)
@@ -83,8 +88,12 @@ func launch(t *testing.T, o workerOpts) *proc {
 		bind = "unix:" + p.sockPath
 	}
 	root, _ := filepath.Abs(filepath.Join("testdata", "apps"))
-	p.cmd = exec.Command(py, "-u", script, "--app", o.app, "--root", root, "--bind", bind,
-		"--threads", strconv.Itoa(o.threads), "--status-fd", "3")
+	what := []string{"--app", o.app}
+	if o.django != "" {
+		what = []string{"--django", o.django}
+	}
+	p.cmd = exec.Command(py, append(append([]string{"-u", script}, what...), "--root", root, "--bind", bind,
+		"--threads", strconv.Itoa(o.threads), "--status-fd", "3")...)
 	if o.lifeline {
 		p.cmd.Args = append(p.cmd.Args, "--lifeline")
 		r, w, err := os.Pipe()

@@ -45,6 +45,14 @@ func goHandler(gate <-chan struct{}) http.Handler {
 		}
 		io.WriteString(w, "second\n")
 	})
+	// /hold answers nothing until the gate opens.
+	mux.HandleFunc("/hold", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-gate:
+		case <-time.After(10 * time.Second):
+		}
+		io.WriteString(w, "held\n")
+	})
 	mux.HandleFunc("/upload", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		fmt.Fprintf(w, "bytes=%d length=%d", n, r.ContentLength)

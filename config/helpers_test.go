@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakePython is a machine with only the given interpreters in PATH, each
@@ -21,10 +23,10 @@ func fakePython(versions map[string]string) *pythonFinder {
 			return "", exec.ErrNotFound
 		},
 		probe: func(cmd, dir string) (string, string, error) {
-			if v, ok := versions[filepath.Base(cmd)]; ok && v != "" {
+			if v, ok := versions[cmd]; ok && v != "" {
 				return cmd, v, nil
 			}
-			if v, ok := versions[cmd]; ok && v != "" {
+			if v, ok := versions[filepath.Base(cmd)]; ok && v != "" && filepath.Dir(cmd) == "/fake/bin" {
 				return cmd, v, nil
 			}
 			return "", "", errors.New("does not run")
@@ -90,4 +92,25 @@ func needPython3(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 not in PATH")
 	}
+}
+
+// runPython runs the interpreter in dir with a deadline and returns its output.
+func runPython(py, dir string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// readFile reads a test file or fails.
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -50,8 +50,11 @@ def add_note(environ, start_response):
         with sqlite3.connect(DB) as db:
             db.execute("INSERT INTO notes (text) VALUES (?)", (text[:500],))
         print("note added:", text[:60], file=environ["wsgi.errors"])
-    start_response("303 See Other", [("Location", environ.get("SCRIPT_NAME", "") + "/")])
-    return [b""]
+    start_response("303 See Other", [
+        ("Location", environ.get("SCRIPT_NAME", "") + "/"),
+        ("Content-Type", "text/plain; charset=utf-8"),
+    ])
+    return [b"see the notes page\n"]
 
 
 def notes():

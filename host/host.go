@@ -97,7 +97,7 @@ func New(site *config.Site, opts Options) (*Host, error) {
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the run folder: %w", err)
 		}
-		ap := newApp(newAppSpec(a, dir, script), opts)
+		ap := newApp(newAppSpec(a, engineFor(site, a), dir, script), opts)
 		h.apps = append(h.apps, ap)
 		h.byName[a.Name] = ap
 	}

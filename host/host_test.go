@@ -67,7 +67,14 @@ func runHost(t *testing.T, a *config.App) (*Host, *fakeFront, *Sub) {
 	bus := NewBus()
 	sub := bus.Subscribe(4096)
 	front := newFakeFront()
-	h, err := New(&config.Site{Apps: []*config.App{a}}, Options{Bus: bus, Frontend: front, CacheDir: t.TempDir()})
+	h := startHost(t, &config.Site{Apps: []*config.App{a}}, bus, front)
+	return h, front, sub
+}
+
+// startHost runs a host for site until the end of the test.
+func startHost(t *testing.T, site *config.Site, bus *Bus, front Frontend) *Host {
+	t.Helper()
+	h, err := New(site, Options{Bus: bus, Frontend: front, CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +89,7 @@ func runHost(t *testing.T, a *config.App) (*Host, *fakeFront, *Sub) {
 			t.Error("host did not stop within 15 s")
 		}
 	})
-	return h, front, sub
+	return h
 }
 
 func waitServe(t *testing.T, f *fakeFront) served {

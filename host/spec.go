@@ -12,13 +12,14 @@ import (
 // computed once: the environment its processes run with and where files go.
 type appSpec struct {
 	cfg    *config.App
-	env    []string // os.Environ overridden by the app's variables
-	runDir string   // private 0700 folder for worker sockets
-	script string   // the installed worker.py
+	engine *config.Engine // a custom engine from zoo.toml; nil for the Python worker
+	env    []string       // os.Environ overridden by the app's variables
+	runDir string         // private 0700 folder for worker sockets
+	script string         // the installed worker.py
 }
 
-func newAppSpec(a *config.App, runDir, script string) *appSpec {
-	return &appSpec{cfg: a, env: appEnv(a), runDir: runDir, script: script}
+func newAppSpec(a *config.App, e *config.Engine, runDir, script string) *appSpec {
+	return &appSpec{cfg: a, engine: e, env: appEnv(a), runDir: runDir, script: script}
 }
 
 // appEnv is zoo-dev's environment with the app's variables set over it, as IIS does,

@@ -39,6 +39,9 @@ type workerStatus struct {
 // startWorker launches worker n of generation gen and returns once it is ready to
 // accept, or with an error (an *ImportError when the app failed to import).
 func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*worker, error) {
+	if s.engine != nil {
+		return startCustom(ctx, s, gen, n, emit)
+	}
 	a := s.cfg
 	sock := filepath.Join(s.runDir, fmt.Sprintf("g%d-w%d.sock", gen, n))
 	os.Remove(sock)
@@ -63,21 +66,17 @@ func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	cmd.Dir, cmd.Env = a.Root, s.env
 	cmd.Stdin, cmd.ExtraFiles = lifeR, []*os.File{statusW}
 	w := &worker{gen: gen, network: "unix", address: sock, lifeline: lifeW, tail: newTail(20)}
-	var pid int
-	var pidMu sync.Mutex
-	who := func() int { pidMu.Lock(); defer pidMu.Unlock(); return pid }
+	var pid pidBox
 	w.proc, err = startProc(cmd,
-		func(l string) { emit(SourceStdout, LevelInfo, who(), l) },
-		func(l string) { w.tail.add(l); emit(SourceStderr, LevelInfo, who(), l) })
+		func(l string) { emit(SourceStdout, LevelInfo, pid.get(), l) },
+		func(l string) { w.tail.add(l); emit(SourceStderr, LevelInfo, pid.get(), l) })
 	statusW.Close()
 	lifeR.Close()
 	if err != nil {
 		lifeW.Close()
 		return nil, fmt.Errorf("start worker with %s: %w", a.Python, err)
 	}
-	pidMu.Lock()
-	pid = w.proc.pid()
-	pidMu.Unlock()
+	pid.set(w.proc.pid())
 	if err := w.awaitReady(ctx, statusR, a.StartTimeout); err != nil {
 		w.stop(stopGrace)
 		return nil, err
@@ -128,7 +127,9 @@ func (w *worker) pid() int { return w.proc.pid() }
 // stop ends the worker by escalation and removes its socket.
 func (w *worker) stop(grace time.Duration) {
 	w.proc.stop(grace)
-	w.lifeline.Close()
+	if w.lifeline != nil {
+		w.lifeline.Close()
+	}
 	if w.network == "unix" {
 		os.Remove(w.address)
 	}
@@ -167,3 +168,13 @@ func (t *tail) last() string {
 	}
 	return l[len(l)-1]
 }
+
+// pidBox holds a pid set after the output pumps have started.
+type pidBox struct {
+	mu  sync.Mutex
+	pid int
+}
+
+func (b *pidBox) set(pid int) { b.mu.Lock(); b.pid = pid; b.mu.Unlock() }
+
+func (b *pidBox) get() int { b.mu.Lock(); defer b.mu.Unlock(); return b.pid }

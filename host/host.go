@@ -33,6 +33,8 @@ type Status struct {
 	Gen    int     // the generation serving, 0 when none
 	Deploy *Output // the latest deploy run; nil before the first
 	Err    string  // why the app is FAILED: a deploy status or an import traceback
+	// DeployFailed says the FAILED state comes from the deploy script (its output is in Deploy).
+	DeployFailed bool
 }
 
 // Load is one worker's request counters as the frontend sees them.

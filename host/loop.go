@@ -165,6 +165,10 @@ func (a *app) failOrKeep(r launchResult, why string) {
 		a.setState(StateRunning, fmt.Sprintf("still serving generation %d", a.serving.id))
 		return
 	}
+	a.failedIn = "start"
+	if r.deployErr != nil {
+		a.failedIn = "deploy"
+	}
 	a.setState(StateFailed, why)
 }
 

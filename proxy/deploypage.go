@@ -9,62 +9,95 @@ import (
 	"github.com/zoo-dev/zoo-dev/host"
 )
 
-// streamDeploy answers a browser that arrives during a deploy with a page that shows
-// the deploy output as it is written and then reloads itself into the app.
-func (s *Server) streamDeploy(w http.ResponseWriter, r *http.Request, rt *route, snap snapshot) {
-	d := snap.status.Deploy
+// streamDeploy answers a GET that arrives during a deploy with the deploy output as
+// it is written: a page that reloads itself into the app for browsers, plain lines
+// for everything else. It returns once the deploy has ended and the app serves (or
+// failed, or the wait limit passed); ok is false when the client went away.
+func (s *Server) streamDeploy(w http.ResponseWriter, r *http.Request, rt *route, d *host.Output) (ok bool) {
+	asHTML := prefersHTML(r)
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprintf(w, deployHead, html.EscapeString(rt.cfg.Name))
-	flush(w)
-	if d == nil || d.LogFile() != "" {
-		where := ""
-		if d != nil {
-			where = " Its output goes to " + html.EscapeString(d.LogFile()) + "."
-		}
-		fmt.Fprintf(w, "<p>A deploy is running.%s</p>", where)
+	if asHTML {
+		h.Set("Content-Type", "text/html; charset=utf-8")
 	} else {
-		fmt.Fprint(w, "<pre id=out>")
-		from := 0
-		for {
-			lines, done, changed := d.Lines(from)
-			for _, l := range lines {
-				fmt.Fprintln(w, html.EscapeString(l))
-			}
-			from += len(lines)
-			flush(w)
-			if done {
-				break
-			}
-			select {
-			case <-changed:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		fmt.Fprint(w, "</pre>")
+		h.Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	// Wait until the app serves (or fails), then send the browser on to it.
+	w.WriteHeader(http.StatusOK)
+	p := page{Title: "Deploying", App: rt.cfg.Name,
+		Message: fmt.Sprintf("%s is running its deploy script. This page continues to the app when it is done.", rt.cfg.Name)}
+	if d.LogFile() != "" {
+		p.Message = fmt.Sprintf("%s is running its deploy script; its output goes to %s. This page continues to the app when it is done.",
+			rt.cfg.Name, d.LogFile())
+	}
+	if asHTML {
+		pageTmpl.ExecuteTemplate(w, "head", p)
+	} else {
+		fmt.Fprintf(w, "%s\n\n", p.Message)
+	}
+	if d.LogFile() == "" && !copyOutput(w, r, d, asHTML) {
+		return false
+	}
+	if !waitServing(r, rt) {
+		return false
+	}
+	if asHTML {
+		fmt.Fprint(w, "<p>Done. Opening the app…</p>\n<script>location.reload()</script>\n")
+		pageTmpl.ExecuteTemplate(w, "foot", p)
+	}
+	flush(w)
+	return true
+}
+
+// copyOutput writes the deploy's lines as they arrive until it ends.
+func copyOutput(w http.ResponseWriter, r *http.Request, d *host.Output, asHTML bool) bool {
+	if asHTML {
+		fmt.Fprint(w, "<pre>")
+	}
+	for from := 0; ; {
+		lines, done, changed := d.Lines(from)
+		for _, l := range lines {
+			if asHTML {
+				l = html.EscapeString(l)
+			}
+			fmt.Fprintln(w, l)
+		}
+		from += len(lines)
+		flush(w)
+		if done {
+			break
+		}
+		select {
+		case <-changed:
+		case <-r.Context().Done():
+			return false
+		}
+	}
+	if asHTML {
+		fmt.Fprint(w, "</pre>\n")
+	} else {
+		fmt.Fprintf(w, "\n(deploy finished with status %d)\n\n", d.Status())
+	}
+	return true
+}
+
+// waitServing waits until the route serves or the app failed, bounded by the app's
+// start timeout; false when the client went away.
+func waitServing(r *http.Request, rt *route) bool {
 	deadline := time.NewTimer(rt.cfg.StartTimeout)
 	defer deadline.Stop()
-wait:
 	for {
 		cur := rt.snapshot()
 		if cur.pool != nil || cur.status.State == host.StateFailed {
-			break
+			return true
 		}
 		select {
 		case <-cur.changed:
 		case <-r.Context().Done():
-			return
+			return false
 		case <-deadline.C:
-			break wait
+			return true
 		}
 	}
-	fmt.Fprint(w, "<p>Done. Opening the app…</p><script>location.reload()</script></main></body></html>\n")
-	flush(w)
 }
 
 func flush(w http.ResponseWriter) {
@@ -72,15 +105,3 @@ func flush(w http.ResponseWriter) {
 		f.Flush()
 	}
 }
-
-const deployHead = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Deploying · zoo-dev</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
-header{background:#1d2330;color:#fff;padding:12px 24px;font-weight:600}
-header span{color:#8fd18f;font-weight:400;margin-left:8px}
-main{max-width:960px;margin:24px auto;padding:0 24px}
-pre{background:#1d2330;color:#e6e6e6;padding:16px;border-radius:6px;overflow:auto;font-size:13px;white-space:pre-wrap}
-</style></head>
-<body><header>zoo-dev<span>%s</span></header><main><h1>Deploying…</h1>
-`

@@ -20,12 +20,13 @@ type route struct {
 	gen     int                // the generation new requests go to; 0 before the first
 	pools   map[int]*fcgi.Pool // every generation still running requests, by id
 	status  host.Status
+	stderr  map[int]func() []string // each worker's last stderr lines, by pid
 	changed chan struct{} // closed and replaced whenever gen, pools or status change
 }
 
 func newRoute(a *config.App) *route {
 	return &route{cfg: a, prefix: strings.TrimSuffix(a.Path, "/"), pools: map[int]*fcgi.Pool{},
-		changed: make(chan struct{})}
+		stderr: map[int]func() []string{}, changed: make(chan struct{})}
 }
 
 // matches reports whether path falls under the route, on a segment boundary:
@@ -41,6 +42,7 @@ func (rt *route) matches(path string) bool {
 type snapshot struct {
 	pool    *fcgi.Pool // nil when no generation serves
 	status  host.Status
+	stderr  map[int]func() []string // each worker's last stderr lines, by pid
 	changed <-chan struct{}
 }
 
@@ -79,6 +81,9 @@ func (rt *route) serve(gen int, workers []host.Endpoint, opts fcgi.Options) {
 		have[st.ID] = true
 	}
 	for _, w := range workers {
+		if w.Stderr != nil {
+			rt.stderr[w.PID] = w.Stderr
+		}
 		if !have[w.PID] {
 			p.Add(w.PID, w.Network, w.Address, w.MaxConns)
 		}
@@ -125,4 +130,16 @@ func (rt *route) load() map[int]host.Load {
 		}
 	}
 	return out
+}
+
+// stderrOf returns the last stderr lines of worker pid, nil when unknown. A crashed
+// worker's lines stay available: pids are not reused within a run often enough to matter.
+func (rt *route) stderrOf(pid int) []string {
+	rt.mu.Lock()
+	f := rt.stderr[pid]
+	rt.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f()
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"log"
 	"net/http"
 	"sort"
 	"strings"
@@ -56,7 +57,8 @@ func Listen(addr string) (net.Listener, error) {
 // Run answers HTTP on ln until ctx is done, then shuts down: it stops accepting and
 // gives in-flight requests up to grace to finish.
 func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog: log.New(busWriter{s.bus, s.routes[0].cfg.Name}, "", 0)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -144,33 +146,32 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 	defer wait.Stop()
 	for {
 		snap := rt.snapshot()
-		if snap.pool != nil {
+		switch {
+		case snap.pool != nil:
 			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(line string) {
 				s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceStderr, Text: line})
 			})
-			if res.Err == nil || w.wrote {
+			if res.Err == nil || res.Started {
 				return res.Backend
 			}
-			if retryable(res.Err) {
-				if !waitChange(r.Context(), snap.changed, wait.C) {
-					writePage(w, r, pageNotReady(rt, snap.status))
-					return 0
-				}
-				continue
+			if !retryable(res.Err) {
+				writePage(w, r, pageForError(rt, res, snap, rt.stderrOf(backendOf(res.Err))))
+				return 0
 			}
-			writePage(w, r, pageForError(rt, res, snap))
-			return res.Backend
-		}
-		if snap.status.State == host.StateFailed {
+		case snap.status.State == host.StateFailed:
 			writePage(w, r, pageFailed(rt, snap.status))
 			return 0
-		}
-		if snap.status.State == host.StateDeploying && wantsDeployPage(r) {
-			s.streamDeploy(w, r, rt, snap)
-			return 0
+		case snap.status.State == host.StateDeploying && snap.status.Deploy != nil &&
+			r.Method == http.MethodGet && !w.wrote:
+			// The deploy page streams, then the request goes on to the app: the app's
+			// answer follows the deploy output for plain clients; browsers reload.
+			if !s.streamDeploy(w, r, rt, snap.status.Deploy) || prefersHTML(r) {
+				return 0
+			}
+			continue
 		}
 		if !waitChange(r.Context(), snap.changed, wait.C) {
-			if r.Context().Err() == nil {
+			if r.Context().Err() == nil && !w.wrote {
 				writePage(w, r, pageNotReady(rt, snap.status))
 			}
 			return 0
@@ -197,7 +198,25 @@ func waitChange(ctx context.Context, changed <-chan struct{}, deadline <-chan ti
 	}
 }
 
-// wantsDeployPage: a browser navigating gets the live deploy page; API clients wait.
-func wantsDeployPage(r *http.Request) bool {
-	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+
+// backendOf is the pid of the worker an error came from, 0 when unknown.
+func backendOf(err error) int {
+	var be interface{ BackendID() int }
+	if errors.As(err, &be) {
+		return be.BackendID()
+	}
+	return 0
+}
+
+// busWriter turns net/http's own log lines into zoo-dev warnings, so they never
+// write over the dashboard.
+type busWriter struct {
+	bus *host.Bus
+	app string
+}
+
+func (b busWriter) Write(p []byte) (int, error) {
+	b.bus.Publish(host.Event{App: b.app, Kind: host.KindLog, Source: host.SourceZoo, Level: host.LevelWarn,
+		Text: "http: " + strings.TrimRight(string(p), "\n")})
+	return len(p), nil
 }

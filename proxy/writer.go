@@ -15,10 +15,13 @@ type countingWriter struct {
 	wrote bool // headers sent: too late for an error page
 }
 
+// WriteHeader sends the status once; later calls are ignored, so the app's answer
+// can follow a streamed deploy page as more body.
 func (c *countingWriter) WriteHeader(code int) {
-	if !c.wrote {
-		c.code, c.wrote = code, true
+	if c.wrote {
+		return
 	}
+	c.code, c.wrote = code, true
 	c.ResponseWriter.WriteHeader(code)
 }
 

@@ -43,7 +43,7 @@ type app struct {
 	genSeq   int
 	want     int // desired worker count
 	deploy   *Output
-	failedIn string // "deploy" or "start": what put the app in StateFailed
+	failedIn string             // "deploy" or "start": what put the app in StateFailed
 	starting context.CancelFunc // cancels the launch in progress, nil when none
 	crashes  []time.Time        // recent crash times, for backoff and crash-loop reports
 	jobs     sync.WaitGroup     // launches, replacements and retirements in flight

@@ -21,7 +21,7 @@ type route struct {
 	pools   map[int]*fcgi.Pool // every generation still running requests, by id
 	status  host.Status
 	stderr  map[int]func() []string // each worker's last stderr lines, by pid
-	changed chan struct{} // closed and replaced whenever gen, pools or status change
+	changed chan struct{}           // closed and replaced whenever gen, pools or status change
 }
 
 func newRoute(a *config.App) *route {

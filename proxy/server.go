@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"log"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -197,7 +197,6 @@ func waitChange(ctx context.Context, changed <-chan struct{}, deadline <-chan ti
 		return false
 	}
 }
-
 
 // backendOf is the pid of the worker an error came from, 0 when unknown.
 func backendOf(err error) int {

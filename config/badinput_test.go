@@ -29,7 +29,7 @@ var badWebConfigs = []badCase{
 	{name: "not a web.config", file: "web.config", content: "\n<html><body/></html>", line: 2, col: 1, msg: "root element is <html>"},
 	{name: "no app found", file: "web.config",
 		content: `<configuration><system.webServer><handlers><add name="StaticFile" modules="StaticFileModule" /></handlers></system.webServer></configuration>`,
-		line: 1, col: 1, msg: "no application found"},
+		line:    1, col: 1, msg: "no application found"},
 	{name: "unknown engine", file: "web.config", content: heliconConfig([]string{envAdd("WSGI_APP", "wsgi.application")}, "ruby.1.9.rack"),
 		line: 10, col: 5, app: "app", setting: "scriptProcessor", msg: "unknown engine"},
 	{name: "bad mask", file: "web.config", content: heliconConfig([]string{envAdd("WSGI_APP", "wsgi.application"), envAdd("WATCH_FILE_CHANGES_MASK", "*.py;[")}, "python.3.wsgi"),
@@ -44,7 +44,7 @@ var badWebConfigs = []badCase{
 		line: 6, col: 9, app: "app", setting: "DEPLOY_FILE", msg: "file not found"},
 	{name: "min over max", file: "web.config",
 		content: strings.Replace(heliconConfig([]string{envAdd("WSGI_APP", "wsgi.application")}, "python.3.wsgi"), `<application name="app">`, `<application name="app" minInstances="5" maxInstances="2">`, 1),
-		line: 3, col: 5, app: "app", setting: "minInstances", msg: "greater than maxInstances (2)"},
+		line:    3, col: 5, app: "app", setting: "minInstances", msg: "greater than maxInstances (2)"},
 	{name: "two apps on one path", file: "web.config", content: `<configuration>
 <system.webServer><handlers>
   <add name="one#x64" scriptProcessor="python.3.wsgi" modules="HeliconZoo_x64" />
@@ -100,6 +100,7 @@ var badTOMLs = []badCase{
 	{name: "app as a table", file: "zoo.toml", content: "[app]\nname = \"a\"\n", line: 1, col: 2, setting: "app", msg: "[[app]]"},
 	{name: "root missing", file: "zoo.toml", content: "[[app]]\nname = \"a\"\nroot = \"src\"\n", line: 3, col: 1, app: "a", setting: "root", msg: "folder does not exist"},
 	{name: "path with a query", file: "zoo.toml", content: "[[app]]\nname = \"a\"\npath = \"/x?y\"\n", line: 3, col: 1, app: "a", setting: "path", msg: "not a URL path"},
+	{name: "bad variable name", file: "zoo.toml", content: "[[app]]\nname = \"a\"\n[app.env]\n\"A=B\" = \"x\"\n", line: 4, col: 1, app: "a", msg: "bad variable name \"A=B\""},
 	{name: "name twice", file: "zoo.toml", content: "[[app]]\nname = \"a\"\npath = \"/a\"\nenv = { " + okEnv + " }\n[[app]]\nname = \"a\"\npath = \"/b\"\n",
 		line: 6, col: 1, app: "a", msg: "declared twice (first at line 2)"},
 }

@@ -37,6 +37,12 @@ func (r *resolver) env(da *draftApp, a *App) error {
 	x := newExpander(a.Root, a.Path)
 	index := map[string]int{}
 	for _, v := range da.env {
+		if v.name == "" || strings.ContainsAny(v.name, "=\x00") {
+			return r.err(v.at, da.name, "", "", "bad variable name "+quote(v.name)+"; a name cannot be empty or hold '='")
+		}
+		if strings.ContainsRune(v.value, 0) {
+			return r.err(v.at, da.name, v.name, v.value, "a value cannot hold a NUL character")
+		}
 		value := x.expand(v.value, v.name)
 		if isPathList(v.name) {
 			value = r.pathList(da, v, value, a)

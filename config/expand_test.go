@@ -38,7 +38,7 @@ func TestSplitPathList(t *testing.T) {
 	}
 	root := "/srv/app"
 	for _, tc := range []struct {
-		in            string
+		in             string
 		paths, dropped []string
 	}{
 		{`/srv/app;/srv/app\python_modules\Lib\site-packages;`, []string{root, filepath.Join(root, "python_modules/Lib/site-packages")}, nil},

@@ -29,30 +29,26 @@ type draft struct {
 
 // draftApp is one application as written in the file.
 type draftApp struct {
-	name             string
-	at               pos    // the element or table that declares the app
-	envAt            pos    // the <application> element when it differs from at
-	path             string // URL prefix as written; "" means "/"
-	pathAt           pos
-	root             string // as written, relative to the file's folder; "" means the folder
-	rootAt           pos
-	engine           string
-	engineAt         pos
-	minWorkers       int // 0 means the default
-	maxWorkers       int
-	workersAt        pos
-	threads          int
-	threadsAt        pos
-	requestTimeout   time.Duration
-	startTimeout     time.Duration
-	env              []draftVar
-	wfastcgi         bool   // Microsoft's wfastcgi form: WSGI_HANDLER, WSGI_LOG, ...
-	interpreterHint  string // wfastcgi: the python.exe of the scriptProcessor
-	minSet, maxSet   bool
-	threadsSet       bool
-	timeoutsAt       pos
-	requestTimeoutAt pos
-	startTimeoutAt   pos
+	name            string
+	at              pos    // the element or table that declares the app
+	envAt           pos    // the <application> element when it differs from at
+	path            string // URL prefix as written; "" means "/"
+	pathAt          pos
+	root            string // as written, relative to the file's folder; "" means the folder
+	rootAt          pos
+	engine          string
+	engineAt        pos
+	minWorkers      int // 0 means the default
+	maxWorkers      int
+	workersAt       pos
+	threads         int
+	threadsAt       pos
+	requestTimeout  time.Duration
+	startTimeout    time.Duration
+	env             []draftVar
+	interpreterHint string // wfastcgi: the python.exe of the scriptProcessor
+	minSet, maxSet  bool
+	threadsSet      bool
 }
 
 // draftVar is one environment variable as written.

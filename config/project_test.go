@@ -156,3 +156,13 @@ func TestWriteOutput(t *testing.T) {
 		t.Errorf("json = %+v", got)
 	}
 }
+
+// TestSampleIsStarter keeps sample/ the project `zoo-dev init` writes.
+func TestSampleIsStarter(t *testing.T) {
+	for _, name := range StarterFiles {
+		want, _ := StarterFile(name)
+		if got := readFile(t, filepath.Join("..", "sample", name)); !bytes.Equal(got, want) {
+			t.Errorf("sample/%s differs from config/starter/%s", name, name)
+		}
+	}
+}

@@ -26,7 +26,7 @@ func TestPythonFinder(t *testing.T) {
 	machine[filepath.Join(other, "bin", "python")] = "3.9"
 	tests := []struct {
 		name, root, virtualEnv, want string
-		exe, version, warning     string
+		exe, version, warning        string
 	}{
 		{"venv wins over the version", root, "", "3.12", venv, "3.10", ""},
 		{"VIRTUAL_ENV wins over .venv", root, other, "3", filepath.Join(other, "bin", "python"), "3.9", ""},
@@ -61,7 +61,7 @@ func TestNoPython(t *testing.T) {
 // TestVirtualEnvSetting reads VIRTUAL_ENV from the app's own variables.
 func TestVirtualEnvSetting(t *testing.T) {
 	dir := writeProject(t, map[string]string{
-		"zoo.toml": "[[app]]\nname = \"a\"\n[app.env]\nVIRTUAL_ENV = \"envs\\\\web\"\nWSGI_APP = \"a.b\"\n",
+		"zoo.toml":            "[[app]]\nname = \"a\"\n[app.env]\nVIRTUAL_ENV = \"envs\\\\web\"\nWSGI_APP = \"a.b\"\n",
 		"envs/web/bin/python": "", "envs/web/Scripts/python.exe": "",
 	})
 	bin := filepath.Join(dir, "envs", "web", "bin", "python")

@@ -77,7 +77,7 @@ func (w *webConfig) wfastcgiApp(s, root *wcScope, h *wcHandler) *draftApp {
 	}
 	a := &draftApp{
 		name: name, at: h.at, pathAt: h.at, rootAt: h.at, engine: WfastcgiEngine, engineAt: h.at,
-		workersAt: h.at, wfastcgi: true, interpreterHint: strings.TrimSpace(hint),
+		workersAt: h.at, interpreterHint: strings.TrimSpace(hint),
 	}
 	if s != root {
 		a.env = append(a.env, root.settings...)

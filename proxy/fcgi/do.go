@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 )
+
+// errRetry releases a slot whose request is tried again.
+var errRetry = errors.New("fcgi: retry")
 
 // Do sends req to the worker with the fewest requests in flight that has a
 // free slot, waiting (bounded by ctx) while all are busy, and returns once the
@@ -19,16 +23,29 @@ func (p *Pool) Do(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	for retry := false; ; retry = true {
+		resp, again, err := p.try(ctx, req, body, n, cleanup, retry)
+		if !again {
+			return resp, err
+		}
+	}
+}
+
+// try runs the request once. A kept connection that the worker closed just
+// as it was reused (uWSGI closes after every response) fails before any byte
+// of the answer; a request without a body is then tried again (again=true).
+func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, cleanup func(), retry bool) (resp *Response, again bool, err error) {
 	be, err := p.acquire(ctx)
 	if err != nil {
 		cleanup()
-		return nil, err
+		return nil, false, err
 	}
 	x, err := p.start(ctx, be, req, n)
 	if err != nil {
 		cleanup()
-		return nil, err
+		return nil, false, err
 	}
+	x.retryable = !retry && n == 0 && x.c.uses > 1
 	if n > 0 {
 		x.startStdin(body, n, cleanup)
 	} else {
@@ -39,9 +56,9 @@ func (p *Pool) Do(ctx context.Context, req *Request) (*Response, error) {
 		if x.err == nil {
 			x.fail(err)
 		}
-		return nil, fmt.Errorf("worker %d: %w", be.ID, err)
+		return nil, x.retried, fmt.Errorf("worker %d: %w", be.ID, err)
 	}
-	return &Response{StatusCode: code, Header: h, Body: x, Backend: be.ID, x: x}, nil
+	return &Response{StatusCode: code, Header: h, Body: x, Backend: be.ID, x: x}, false, nil
 }
 
 // start opens the exchange on a connection of be and writes the request's
@@ -156,6 +173,8 @@ func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 	switch {
 	case err == nil:
 		be.Served++
+	case err == errRetry:
+		be.Retries++
 	case StatusFor(err) != StatusClientClosed:
 		be.Errors++
 	}

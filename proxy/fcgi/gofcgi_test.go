@@ -273,6 +273,37 @@ func TestRetryOnceOnDeadReusedConn(t *testing.T) {
 	}
 }
 
+// TestRetryWhenKeptConnClosedAtReuse: the worker closes a kept connection
+// just as it is reused (uWSGI's way): a request without a body is tried once
+// more; one with a body cannot be replayed and fails with 502.
+func TestRetryWhenKeptConnClosedAtReuse(t *testing.T) {
+	srv := startGoServer(t, goHandler(nil))
+	p := srv.pool(t, 1, Options{})
+	ctx := testCtx(t, 20*time.Second)
+	resp, err := get(ctx, p, "/id?i=a&size=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	srv.ln.dropOnNextRead()
+	resp, err = get(ctx, p, "/id?i=b&size=2")
+	if err != nil {
+		t.Fatalf("GET on a connection closed at reuse: %v", err)
+	}
+	if got := string(readAll(t, resp)); got != "b," {
+		t.Fatalf("got %q", got)
+	}
+	if st := p.Stats()[0]; st.Retries != 1 || st.Errors != 0 || st.Served != 2 {
+		t.Errorf("stats %+v, want 2 served, 1 retry, 0 errors", st)
+	}
+	srv.ln.dropOnNextRead()
+	r, _ := http.NewRequest("POST", "http://test/upload", nil)
+	_, err = p.Do(ctx, &Request{Params: BuildParams(r, ""), Body: strings.NewReader("abc"), ContentLength: 3})
+	if !errors.Is(err, ErrBackendClosed) || StatusFor(err) != 502 {
+		t.Errorf("POST on a connection closed at reuse: %v, want ErrBackendClosed (502)", err)
+	}
+}
+
 func TestIdleConnClosedByServerIsNotUsed(t *testing.T) {
 	srv := startGoServer(t, goHandler(nil))
 	p := srv.pool(t, 1, Options{})

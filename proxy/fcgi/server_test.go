@@ -2,6 +2,7 @@ package fcgi
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/fcgi"
@@ -90,6 +91,16 @@ func (l *countingListener) poison() {
 	}
 }
 
+// dropOnNextRead makes every open connection close when the server next
+// reads from it: the client's write succeeds, its read finds the close.
+func (l *countingListener) dropOnNextRead() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.drop = true
+	}
+}
+
 func (l *countingListener) closeAll() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -103,6 +114,18 @@ type trackedConn struct {
 	l        *countingListener
 	once     sync.Once
 	poisoned bool
+	drop     bool
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	c.l.mu.Lock()
+	drop := c.drop
+	c.l.mu.Unlock()
+	if drop {
+		c.Close()
+		return 0, io.EOF
+	}
+	return c.Conn.Read(p)
 }
 
 func (c *trackedConn) Close() error {

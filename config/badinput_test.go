@@ -101,6 +101,7 @@ var badTOMLs = []badCase{
 	{name: "root missing", file: "zoo.toml", content: "[[app]]\nname = \"a\"\nroot = \"src\"\n", line: 3, col: 1, app: "a", setting: "root", msg: "folder does not exist"},
 	{name: "path with a query", file: "zoo.toml", content: "[[app]]\nname = \"a\"\npath = \"/x?y\"\n", line: 3, col: 1, app: "a", setting: "path", msg: "not a URL path"},
 	{name: "bad variable name", file: "zoo.toml", content: "[[app]]\nname = \"a\"\n[app.env]\n\"A=B\" = \"x\"\n", line: 4, col: 1, app: "a", msg: "bad variable name \"A=B\""},
+	{name: "no name", file: "zoo.toml", content: "[[app]]\npath = \"/x\"\n", line: 1, col: 3, setting: "name", msg: "needs a name"},
 	{name: "name twice", file: "zoo.toml", content: "[[app]]\nname = \"a\"\npath = \"/a\"\nenv = { " + okEnv + " }\n[[app]]\nname = \"a\"\npath = \"/b\"\n",
 		line: 6, col: 1, app: "a", msg: "declared twice (first at line 2)"},
 }

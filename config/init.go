@@ -27,19 +27,19 @@ func StarterFile(name string) ([]byte, error) {
 // refuses to overwrite: if any starter file exists, nothing is written.
 func Init(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("init %s: %w", dir, err)
+		return fmt.Errorf("create folder: %w", err)
 	}
 	for _, name := range StarterFiles {
 		p := filepath.Join(dir, name)
 		if _, err := os.Lstat(p); err == nil {
-			return fmt.Errorf("init %s: %s already exists; zoo-dev init never overwrites files, so move it away or pick an empty folder", dir, name)
+			return fmt.Errorf("%s already exists; init never overwrites files, so move it away or pick an empty folder", p)
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("init %s: %w", dir, err)
+			return fmt.Errorf("check %s: %w", p, err)
 		}
 	}
 	for _, name := range StarterFiles {
 		if err := writeNew(filepath.Join(dir, name), name); err != nil {
-			return fmt.Errorf("init %s: %w", dir, err)
+			return fmt.Errorf("write starter: %w", err)
 		}
 	}
 	return nil

@@ -48,6 +48,9 @@ func resolve(d *draft, pf *pythonFinder) (*Site, error) {
 	byPath := map[string]*draftApp{}
 	byName := map[string]*draftApp{}
 	for _, da := range d.apps {
+		if strings.TrimSpace(da.name) == "" {
+			return nil, r.err(da.at, "", "name", "", "an application needs a name; set name = \"myapp\" (zoo.toml) or name=\"myapp#x64\" on the handler (web.config)")
+		}
 		if prev := byName[da.name]; prev != nil {
 			return nil, r.err(da.at, da.name, "", "", fmt.Sprintf("declared twice (first at line %d)", prev.at.line))
 		}

@@ -97,7 +97,7 @@ func TestStarterRuns(t *testing.T) {
 	}
 	py := s.Apps[0].Python
 	out, err := runPython(py, dir, "deploy.py")
-	if err != nil || !strings.Contains(out, "deploy: database ready, 0 notes") {
+	if err != nil || !strings.Contains(out, "database ready, 0 notes") {
 		t.Fatalf("deploy.py: %v\n%s", err, out)
 	}
 	out, err = runPython(py, dir, "-c", `

@@ -15,8 +15,8 @@ DB = os.path.join(DATA, "notes.sqlite3")
 
 
 def main():
-    print("deploy: python", sys.version.split()[0], "at", sys.executable)
-    print("deploy: preparing", os.path.relpath(DB, HERE))
+    print("python", sys.version.split()[0], "at", sys.executable)
+    print("preparing", os.path.relpath(DB, HERE))
     os.makedirs(DATA, exist_ok=True)
     with sqlite3.connect(DB) as db:
         db.execute(
@@ -26,8 +26,8 @@ def main():
             " created TEXT NOT NULL DEFAULT (datetime('now')))"
         )
         count = db.execute("SELECT count(*) FROM notes").fetchone()[0]
-    print("deploy: database ready,", count, "notes")
-    print("deploy: done")
+    print("database ready,", count, "notes")
+    print("done")
 
 
 if __name__ == "__main__":

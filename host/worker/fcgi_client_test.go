@@ -51,7 +51,7 @@ func dial(t *testing.T, bind string) *fconn {
 	if err != nil {
 		t.Fatalf("dial %s: %v", bind, err)
 	}
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.SetDeadline(time.Now().Add(20 * time.Second))
 	t.Cleanup(func() { c.Close() })
 	return &fconn{t: t, c: c, r: bufio.NewReader(c)}
 }

@@ -16,7 +16,7 @@ and starts it like this (a contract: keep it):
       [--lifeline]       stdin is a pipe from the parent: its EOF ends the worker at once
 
 Signals: SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s) and exit 0;
-a second signal exits at once. The unix socket file is removed on exit.
+a second signal exits at once. SIGUSR1 prints every thread's stack to stderr. The unix socket file is removed on exit.
 
 Requests: one at a time per connection (FCGI_MPXS_CONNS=0), FCGI_KEEP_CONN honoured,
 FCGI_GET_VALUES answered, FCGI_ABORT_REQUEST stops the app. The request body streams into
@@ -26,6 +26,7 @@ wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in
 """
 
 import argparse
+import faulthandler
 import importlib
 import json
 import os
@@ -51,6 +52,7 @@ MAX_CHUNK = 65528          # largest content length that needs no padding (a mul
 INPUT_LIMIT = 256 * 1024   # bytes of request body buffered between the reader and the app
 PARAMS_LIMIT = 1 << 20     # a bigger PARAMS stream closes the connection
 DRAIN_SECONDS = 10.0       # how long SIGTERM waits for in-flight requests
+LINGER_SECONDS = 5.0       # how long a closing connection discards a body the app did not read
 
 
 def log(msg):
@@ -136,6 +138,11 @@ class Input:
             if not self._gone and not self._eof:
                 self._buf += data
                 self._cond.notify_all()
+
+    @property
+    def complete(self):
+        """True once the whole body arrived (the empty STDIN record)."""
+        return self._eof
 
     def finish(self):
         with self._cond:
@@ -439,6 +446,7 @@ class Connection:
         self.req = None                 # the request since BEGIN_REQUEST until its END_REQUEST
         self.closing = False
         self.broken = False
+        self.unread = False             # a request body was not received to its end
         self.ready = deque()
         self.ready_cond = threading.Condition(threading.Lock())
 
@@ -480,10 +488,25 @@ class Connection:
                 if req is None or not self.handle(req) or self.closing:
                     break
         finally:
+            self.linger(reader)
             self.shutdown()
             reader.join()
             self.rfile.close()
             self.sock.close()
+
+    def linger(self, reader):
+        """Before closing with a body still coming, send our FIN and let the reader discard the
+        rest until the web server closes: closing with unread bytes resets the connection, and a
+        reset can destroy the response before the web server read it."""
+        if not self.unread or self.broken:
+            return
+        with self.lock:
+            self.closing = True
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            return
+        reader.join(LINGER_SECONDS)
 
     def next_request(self):
         with self.ready_cond:
@@ -603,6 +626,7 @@ class Connection:
 
     def end(self, req, resp):
         req.errors.close()
+        self.unread = not req.input.complete
         req.input.close()
         with self.lock:
             self.req = None
@@ -867,6 +891,7 @@ def main(argv=None):
     server = Server(app, sock, args.threads, unix_path)
     signal.signal(signal.SIGTERM, server.on_signal)
     signal.signal(signal.SIGINT, server.on_signal)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)    # kill -USR1: dump every stack
     if args.lifeline:
         threading.Thread(target=watch_lifeline, args=(server,), name="lifeline", daemon=True).start()
     status.send(event="ready", bind=name)

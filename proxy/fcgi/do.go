@@ -139,6 +139,7 @@ func (p *Pool) conn(ctx context.Context, be *backend, fresh bool) (*conn, error)
 		c.nc.Close()
 		p.mu.Lock()
 		be.drop(c)
+		be.foundClosed++
 	}
 	c := &conn{be: be} // holds the place while dialing, so Open never passes max
 	be.conns = append(be.conns, c)
@@ -173,13 +174,17 @@ func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 	switch {
 	case err == nil:
 		be.Served++
+		if c != nil && c.uses > 1 {
+			be.reusedOK++
+		}
 	case err == errRetry:
 		be.Retries++
+		be.foundClosed++
 	case StatusFor(err) != StatusClientClosed:
 		be.Errors++
 	}
 	if c != nil {
-		if reuse && !be.removed && !p.closed {
+		if reuse && !be.removed && !p.closed && be.keeps() {
 			be.idle = append(be.idle, c)
 		} else {
 			c.nc.Close()

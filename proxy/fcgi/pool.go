@@ -84,6 +84,15 @@ type backend struct {
 	conns            []*conn // every open connection
 	idle             []*conn // the reusable ones, most recent last
 	removed          bool
+	reusedOK         int // kept connections that served another request
+	foundClosed      int // kept connections the worker had closed by their next use
+}
+
+// keeps reports whether the worker honours FCGI_KEEP_CONN as far as we can
+// tell: one that closed three kept connections and never served on one
+// (uWSGI) gets a new connection per request, which avoids racing its close.
+func (be *backend) keeps() bool {
+	return be.reusedOK > 0 || be.foundClosed < 3
 }
 
 // Pool is a bounded FastCGI connection pool for one generation of workers.

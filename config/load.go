@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -79,10 +81,28 @@ func load(path string, pf *pythonFinder) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	if warn != "" && sameSite(s, filepath.Join(filepath.Dir(file), WebConfigName), pf) {
+		warn = "" // the two files say the same thing, as a project from zoo-dev init does
+	}
 	if warn != "" {
 		s.Warnings = append([]string{warn}, s.Warnings...)
 	}
 	return s, nil
+}
+
+// sameSite reports whether the web.config at other resolves to the same apps as s.
+func sameSite(s *Site, other string, pf *pythonFinder) bool {
+	data, err := os.ReadFile(other)
+	if err != nil {
+		return false
+	}
+	o, err := loadBytes(other, data, pf)
+	if err != nil {
+		return false
+	}
+	a, errA := json.Marshal(s.Apps)
+	b, errB := json.Marshal(o.Apps)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
 // loadBytes decodes, expands and validates the content of file.
@@ -124,7 +144,7 @@ func findFile(path string) (file, warning string, err error) {
 	hasTOML, hasWeb := isFile(toml), isFile(web)
 	switch {
 	case hasTOML && hasWeb:
-		return toml, shortPath(toml) + ": both zoo.toml and web.config exist; using zoo.toml (--config web.config picks the other)", nil
+		return toml, shortPath(toml) + ": zoo.toml and web.config describe different apps; using zoo.toml (--config web.config picks the other)", nil
 	case hasTOML:
 		return toml, "", nil
 	case hasWeb:

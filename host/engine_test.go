@@ -2,11 +2,11 @@ package host
 
 import (
 	"net"
-	"os"
 	"os/exec"
 	"testing"
 
 	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // requireTool skips when a tool CI installs is missing here, and fails in CI.
@@ -14,10 +14,7 @@ func requireTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("ZOO_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is required (ZOO_REQUIRE_TOOLS=1) but not installed", name)
-		}
-		t.Skipf("%s not installed", name)
+		testtool.Missing(t, "%s not installed", name)
 	}
 	return p
 }

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"net/url"
 	"os/exec"
 	"testing"
@@ -20,7 +21,7 @@ func TestFrameworks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if exec.Command(py, "-c", "import "+tc.module).Run() != nil {
-				t.Skipf("%s under %s is missing", tc.module, py)
+				testtool.Missing(t, "%s under %s is missing", tc.module, py)
 			}
 			p := startWorker(t, tc.opts)
 			f := dial(t, p.bind)

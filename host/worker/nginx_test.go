@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"io"
 	"net"
 	"net/http"
@@ -53,7 +54,7 @@ func startNginx(t *testing.T, upstream, params string) string {
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		if bin, err = exec.LookPath("/usr/sbin/nginx"); err != nil {
-			t.Skip("nginx not installed")
+			testtool.Missing(t, "nginx not installed")
 		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

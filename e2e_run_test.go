@@ -137,3 +137,51 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 		})
 	}
 }
+
+// The web.config of DESIGN.md §3, unchanged, with a helper module in
+// python_modules/Lib/site-packages: served, deploy first, errors in log/.
+func TestDesignWebConfigEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	webConfig, err := os.ReadFile("config/testdata/design/web.config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(dir, "python_modules", "Lib", "site-packages")
+	os.MkdirAll(site, 0o755)
+	files := map[string]string{
+		"web.config": string(webConfig),
+		"deploy.py":  "print('deploy: writing marker')\nopen('deployed.txt', 'w').write('yes')\n",
+		"python_modules/Lib/site-packages/zoohelper.py": "def greet():\n    return 'greetings from python_modules'\n",
+		"wsgi.py": `import os, sys
+import zoohelper
+DEPLOYED = open("deployed.txt").read()  # deploy ran before the workers imported the app
+def application(environ, start_response):
+    sys.stderr.write("design app: an error line\n")
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("%s; deployed=%s" % (zoohelper.greet(), DEPLOYED)).encode()]
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	z := startZoo(t, dir)
+	z.waitLine(regexp.MustCompile(`state RUNNING`), 30*time.Second)
+	z.waitLine(regexp.MustCompile(`python\.2\.7\.wsgi`), time.Second) // the fallback warning
+	code, body := z.get("/")
+	if code != 200 || body != "greetings from python_modules; deployed=yes" {
+		t.Fatalf("GET / = %d %q", code, body)
+	}
+	z.waitLine(regexp.MustCompile(`design app: an error line`), 5*time.Second)
+	z.cmd.Process.Signal(syscall.SIGTERM)
+	<-z.done
+	logged, err := os.ReadFile(filepath.Join(dir, "log", "error.log"))
+	if err != nil || !strings.Contains(string(logged), "design app: an error line") {
+		t.Fatalf("log/error.log lacks the app's error output (%v):\n%s", err, logged)
+	}
+	deployLog, _ := os.ReadFile(filepath.Join(dir, "log", "deploy.log"))
+	if !strings.Contains(string(deployLog), "deploy: writing marker") {
+		t.Errorf("log/deploy.log lacks the deploy output:\n%s", deployLog)
+	}
+}

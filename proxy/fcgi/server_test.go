@@ -150,10 +150,11 @@ type front struct {
 	mu      sync.Mutex
 	results []Result
 	stderr  []string
+	done    chan Result // every Result, as each request ends
 }
 
 func startFront(t testing.TB, p *Pool, script string) *front {
-	f := &front{}
+	f := &front{done: make(chan Result, 1000)}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res := Forward(w, r, p, script, func(line string) {
 			f.mu.Lock()
@@ -166,6 +167,10 @@ func startFront(t testing.TB, p *Pool, script string) *front {
 		f.mu.Lock()
 		f.results = append(f.results, res)
 		f.mu.Unlock()
+		select {
+		case f.done <- res:
+		default:
+		}
 	}))
 	t.Cleanup(f.Close)
 	return f

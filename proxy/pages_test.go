@@ -210,14 +210,31 @@ func TestFailurePages(t *testing.T) {
 	}
 }
 
-// A request that finds no ready worker within the start timeout gets 503 with Retry-After.
+// A request that finds no free worker within the wait limit gets 503 with Retry-After.
 func TestNotReadyPage(t *testing.T) {
-	s := startSite(t, map[string]string{"app.py": "open('gate').read()\n" + helloApp, "gate": "fifo"},
-		func(a *config.App) { a.StartTimeout = 300 * time.Millisecond })
+	blocking := "def application(environ, start_response):\n" +
+		"    if environ['PATH_INFO'] == '/block':\n        open('gate').read()\n" +
+		"    start_response('200 OK', [('Content-Type', 'text/plain')])\n    return [b'done']\n"
+	s := startSite(t, map[string]string{"app.py": blocking, "gate": "fifo"},
+		func(a *config.App) { a.Threads, a.StartTimeout = 1, time.Second })
+	waitStatus(t, s.url+"/", false, 200).Body.Close()
+	blocked := make(chan *http.Response, 1)
+	go func() { blocked <- get(t, s.url+"/block", false) }()
+	// Opening the fifo for writing returns once the app opened it to read: the
+	// request is in the worker's only thread.
+	gate, err := os.OpenFile(filepath.Join(s.root, "gate"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp := get(t, s.url+"/", false)
 	body := readAll(t, resp)
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("got %d Retry-After=%q, want 503 with Retry-After:\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	gate.WriteString("go\n")
+	gate.Close()
+	if body := readAll(t, <-blocked); body != "done" {
+		t.Fatalf("the blocked request answered %q", body)
 	}
 }
 

@@ -108,6 +108,7 @@ func (s *Server) fcgiOptions(rt *route) fcgi.Options {
 	o := s.fcgi
 	o.IdleTimeout = rt.cfg.RequestTimeout
 	o.FirstByteTimeout = rt.cfg.RequestTimeout
+	o.QueueTimeout = rt.cfg.StartTimeout // a request waits this long for a worker, busy or starting
 	return o
 }
 
@@ -200,9 +201,9 @@ func waitChange(ctx context.Context, changed <-chan struct{}, deadline <-chan ti
 
 // backendOf is the pid of the worker an error came from, 0 when unknown.
 func backendOf(err error) int {
-	var be interface{ BackendID() int }
+	var be *fcgi.BackendError
 	if errors.As(err, &be) {
-		return be.BackendID()
+		return be.ID
 	}
 	return 0
 }

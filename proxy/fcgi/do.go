@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 )
 
 // errRetry releases a slot whose request is tried again.
@@ -56,7 +57,7 @@ func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, c
 		if x.err == nil {
 			x.fail(err)
 		}
-		return nil, x.retried, fmt.Errorf("worker %d: %w", be.ID, err)
+		return nil, x.retried, &BackendError{ID: be.ID, Err: err}
 	}
 	return &Response{StatusCode: code, Header: h, Body: x, Backend: be.ID, x: x}, false, nil
 }
@@ -68,7 +69,7 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 	for attempt := 0; ; attempt++ {
 		if err != nil {
 			p.put(be, nil, false, err)
-			return nil, fmt.Errorf("worker %d: %w", be.ID, err)
+			return nil, &BackendError{ID: be.ID, Err: err}
 		}
 		x := newExchange(p, ctx, c, req.Stderr)
 		if err = x.writeRequest(req.Params, n); err == nil {
@@ -84,12 +85,19 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 			continue
 		}
 		p.put(be, nil, false, err)
-		return nil, fmt.Errorf("worker %d: %w", be.ID, err)
+		return nil, &BackendError{ID: be.ID, Err: err}
 	}
 }
 
-// acquire takes a slot on the least busy worker that has one.
+// acquire takes a slot on the least busy worker that has one, waiting at most
+// Options.QueueTimeout (when set) or until ctx is done.
 func (p *Pool) acquire(ctx context.Context) (*backend, error) {
+	var queue <-chan time.Time
+	if p.opts.QueueTimeout > 0 {
+		t := time.NewTimer(p.opts.QueueTimeout)
+		defer t.Stop()
+		queue = t.C
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
@@ -104,7 +112,7 @@ func (p *Pool) acquire(ctx context.Context) (*backend, error) {
 			p.inflight++
 			return be, nil
 		}
-		if err := p.wait(ctx); err != nil {
+		if err := p.wait(ctx, queue); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				return nil, fmt.Errorf("wait for a free worker: %w", ErrBusy)
 			}

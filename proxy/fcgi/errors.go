@@ -6,6 +6,7 @@ package fcgi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 )
@@ -36,6 +37,17 @@ var (
 	// ErrClientGone: the HTTP client went away (499).
 	ErrClientGone = errors.New("fcgi: client went away")
 )
+
+// BackendError is a failure of one worker, so the caller can show that worker's
+// last stderr lines.
+type BackendError struct {
+	ID  int // the worker's id given to Pool.Add
+	Err error
+}
+
+func (e *BackendError) Error() string { return fmt.Sprintf("worker %d: %v", e.ID, e.Err) }
+
+func (e *BackendError) Unwrap() error { return e.Err }
 
 // StatusClientClosed is nginx's status for a client that went away.
 const StatusClientClosed = 499

@@ -15,6 +15,7 @@ type Options struct {
 	FirstByteTimeout time.Duration // from the last byte sent to the first byte back; default 60s
 	IdleTimeout      time.Duration // between two reads or writes; default 60s
 	MaxHeaderBytes   int           // response header cap; default 64 KiB
+	QueueTimeout     time.Duration // waiting for a free slot when all are busy (ErrBusy after); 0 = until ctx ends
 }
 
 func (o Options) withDefaults() Options {
@@ -159,7 +160,7 @@ func (p *Pool) Drain(ctx context.Context) error {
 	p.draining = true
 	p.broadcast()
 	for p.inflight > 0 {
-		if err := p.wait(ctx); err != nil {
+		if err := p.wait(ctx, nil); err != nil {
 			p.mu.Unlock()
 			return fmt.Errorf("drain fcgi pool: %w", err)
 		}
@@ -192,7 +193,7 @@ func (p *Pool) isClosed() bool {
 }
 
 // wait releases p.mu until the next broadcast or ctx's end; p.mu is held on return.
-func (p *Pool) wait(ctx context.Context) error {
+func (p *Pool) wait(ctx context.Context, queue <-chan time.Time) error {
 	wake := p.wake
 	p.waiters++
 	p.mu.Unlock()
@@ -201,6 +202,8 @@ func (p *Pool) wait(ctx context.Context) error {
 	case <-wake:
 	case <-ctx.Done():
 		err = ctx.Err()
+	case <-queue:
+		err = context.DeadlineExceeded
 	}
 	p.mu.Lock()
 	p.waiters--

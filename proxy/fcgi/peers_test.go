@@ -3,6 +3,7 @@ package fcgi
 import (
 	"errors"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"io"
 	"net/http"
 	"os/exec"
@@ -101,14 +102,14 @@ func TestPythonWorkerUnderValidator(t *testing.T) {
 func TestUWSGIPeer(t *testing.T) {
 	uwsgi, err := exec.LookPath("uwsgi")
 	if err != nil {
-		t.Skip("uwsgi not installed")
+		testtool.Missing(t, "uwsgi not installed")
 	}
 	sock := filepath.Join(shortTempDir(t), "u.sock")
 	c := startChild(t, exec.Command(uwsgi, "--plugin", "python3", "--fastcgi-socket", sock,
 		"--chdir", appsDir, "--wsgi-file", filepath.Join(appsDir, "testapp.py"), "--callable", "application",
 		"--threads", "2", "--disable-logging"))
 	if out := c.out.text(); strings.Contains(out, "unable to load plugin") {
-		t.Skip("uwsgi python3 plugin missing")
+		testtool.Missing(t, "uwsgi python3 plugin missing")
 	}
 	c.out.waitFor(t, "spawned uWSGI worker", 30*time.Second)
 	p := NewPool(Options{})

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,7 +108,8 @@ func (a *app) workerAdded(ctx context.Context, lc *loopChans, r added) {
 	a.publishWorkers()
 }
 
-// scale changes the wanted worker count within min and max workers.
+// scale changes the wanted worker count within 1 and max workers: missing workers
+// start in the background, extra ones stop after their in-flight requests.
 func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
 	want := min(max(a.want+delta, 1), max(a.spec.cfg.MaxWorkers, 1))
 	if want == a.want {
@@ -118,22 +120,24 @@ func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
 	a.logf(LevelInfo, "workers: %d", want)
 	g := a.serving
 	if g == nil {
-		return
+		return // the launch in progress or the next one starts want workers
 	}
-	for len(g.workers)+lc.pending < want {
-		lc.pending++
+	if have := len(g.workers) + lc.pending; have < want {
+		lc.pending += want - have
 		if lc.replace == nil {
 			lc.replace = time.After(0)
 		}
 	}
-	for len(g.workers)+lc.pending > want && lc.pending > 0 {
-		lc.pending--
-	}
+	lc.pending = max(0, min(lc.pending, want-len(g.workers)))
 	if len(g.workers) > want {
-		w := g.workers[len(g.workers)-1]
-		g.remove(w)
+		extra := append([]*worker(nil), g.workers[want:]...)
+		g.workers = g.workers[:want]
 		a.front.Serve(a.name, g.id, g.endpoints(a.spec.cfg.Threads))
-		go w.stop(stopGrace) // requests already in it finish within the grace period
+		a.jobs.Add(1)
+		go func() {
+			defer a.jobs.Done()
+			(&generation{workers: extra}).stop()
+		}()
 	}
 	a.publishWorkers()
 }
@@ -142,6 +146,7 @@ func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
 func (a *app) publishWorkers() {
 	var rows []WorkerInfo
 	if g := a.serving; g != nil {
+		slices.SortFunc(g.workers, func(x, y *worker) int { return x.pid() - y.pid() })
 		load := a.front.Load(a.name)
 		for _, w := range g.workers {
 			l := load[w.pid()]

@@ -209,3 +209,22 @@ func TestFailedDeployFailsTheApp(t *testing.T) {
 		}
 	}
 }
+
+func TestSetWorkersScalesWithinLimits(t *testing.T) {
+	h, front, sub := runHost(t, testApp(t, map[string]string{"app.py": okApp}))
+	waitServe(t, front)
+	h.SetWorkers("t", +1)
+	if s := waitServe(t, front); len(s.workers) != 2 || s.gen != 1 {
+		t.Fatalf("after +1: gen %d with %d workers, want gen 1 with 2", s.gen, len(s.workers))
+	}
+	h.SetWorkers("t", +5) // max_workers is 3
+	if s := waitServe(t, front); len(s.workers) != 3 {
+		t.Fatalf("after +5: %d workers, want the max of 3", len(s.workers))
+	}
+	h.SetWorkers("t", -5)
+	if s := waitServe(t, front); len(s.workers) != 1 {
+		t.Fatalf("after -5: %d workers, want 1", len(s.workers))
+	}
+	h.SetWorkers("t", -1)
+	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindLog && strings.Contains(e.Text, "already 1") })
+}

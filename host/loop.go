@@ -49,11 +49,9 @@ func (a *app) run(ctx context.Context) {
 
 func (a *app) handle(ctx context.Context, lc *loopChans, c command) {
 	switch c.kind {
-	case cmdRestart:
-		a.logf(LevelInfo, "restart requested")
+	case cmdRestart: // the dashboard notes the request itself
 		a.startLaunch(ctx, lc, launch{trigger: "restart"})
 	case cmdRedeploy:
-		a.logf(LevelInfo, "redeploy requested")
 		a.startLaunch(ctx, lc, launch{trigger: "redeploy", deploy: a.spec.cfg.DeployFile != ""})
 	case cmdChange:
 		trigger, deploy := c.files[0], false

@@ -163,15 +163,19 @@ func (m Model) paneTitle() string {
 	return " " + strings.Join(parts, " · ")
 }
 
-// footer is the filter input while it is open, otherwise the help from the key map.
+// footer is the filter input while it is open, otherwise the help from the key map,
+// indented by one column like the rest of the screen.
 func (m Model) footer() string {
-	if m.filterOn {
-		return m.input.View()
+	var s string
+	switch {
+	case m.filterOn:
+		s = m.input.View()
+	case m.help.ShowAll:
+		s = m.help.FullHelpView(m.keys.FullHelp())
+	default:
+		s = m.help.ShortHelpView(m.keys.ShortHelp())
 	}
-	if m.help.ShowAll {
-		return m.help.FullHelpView(m.keys.FullHelp())
-	}
-	return m.help.ShortHelpView(m.keys.ShortHelp())
+	return " " + strings.ReplaceAll(s, "\n", "\n ")
 }
 
 func fmtUptime(d time.Duration) string {

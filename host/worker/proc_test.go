@@ -110,13 +110,16 @@ func launch(t *testing.T, o workerOpts) *proc {
 		t.Fatal(err)
 	}
 	p.cmd.ExtraFiles = []*os.File{statusW}
-	stderr, err := p.cmd.StderrPipe()
+	// stdout and stderr in one stream: the worker's routine news goes to stdout, errors to stderr
+	stderr, outW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.cmd.Stdout, p.cmd.Stderr = outW, outW
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	outW.Close()
 	statusW.Close()
 	go p.stderr.collect(stderr, p)
 	t.Cleanup(func() { p.kill(t) })

@@ -64,6 +64,15 @@ def log(msg):
         pass
 
 
+def note(msg):
+    """Write one line of routine news (not an error) to the worker's stdout."""
+    try:
+        sys.stdout.write("zoo-worker[%d]: %s\n" % (os.getpid(), msg))
+        sys.stdout.flush()
+    except Exception:
+        pass
+
+
 def record(rtype, req_id, content=b""):
     """Encode one record, padded to a multiple of 8 bytes."""
     pad = -len(content) & 7
@@ -740,7 +749,7 @@ class Server:
         with self.cond:
             conns = list(self.conns)
         busy = sum(1 for c in conns if c.req is not None)
-        log("stopping: %d request(s) in flight" % busy)
+        note("stopping: %d request(s) in flight" % busy)
         for conn in conns:
             conn.close_if_idle()
         deadline = time.monotonic() + DRAIN_SECONDS

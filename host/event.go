@@ -128,12 +128,16 @@ func (e Event) Line() string {
 			r.Duration.Round(10*time.Microsecond), r.Worker)
 	case KindReload:
 		r := e.Reload
-		if r.Err != "" {
-			return fmt.Sprintf("[%s] reload: %s changed, new code failed, still serving generation %d: %s",
-				e.App, r.Trigger, r.Gen, r.Err)
+		cause := r.Trigger + " changed"
+		if r.Trigger == "restart" || r.Trigger == "redeploy" {
+			cause = "after " + r.Trigger
 		}
-		return fmt.Sprintf("[%s] reload: %s changed, serving new code after %d ms (debounce %d ms, workers ready %d ms, generation %d)",
-			e.App, r.Trigger, r.Total.Milliseconds(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Gen)
+		if r.Err != "" {
+			return fmt.Sprintf("[%s] reload: %s, new code failed, still serving generation %d: %s",
+				e.App, cause, r.Gen, r.Err)
+		}
+		return fmt.Sprintf("[%s] reload: %s, serving new code after %d ms (debounce %d ms, workers ready %d ms, generation %d)",
+			e.App, cause, r.Total.Milliseconds(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Gen)
 	case KindWorkers:
 		return fmt.Sprintf("[%s] workers: %d", e.App, len(e.Workers))
 	}

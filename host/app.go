@@ -47,6 +47,7 @@ type app struct {
 	starting context.CancelFunc // cancels the launch in progress, nil when none
 	crashes  []time.Time        // recent crash times, for backoff and crash-loop reports
 	jobs     sync.WaitGroup     // launches, replacements and retirements in flight
+	scaler   autoscaler
 }
 
 func newApp(s *appSpec, opts Options) *app {
@@ -58,7 +59,8 @@ func newApp(s *appSpec, opts Options) *app {
 		want = 1
 	}
 	return &app{spec: s, name: s.cfg.Name, bus: opts.Bus, front: opts.Frontend,
-		cmds: make(chan command, 64), want: want}
+		cmds: make(chan command, 64), want: want,
+		scaler: autoscaler{on: opts.Workers == 0 && s.cfg.MaxWorkers > want}}
 }
 
 func (a *app) nextWorker() int { return int(a.seq.Add(1)) }

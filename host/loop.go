@@ -42,6 +42,7 @@ func (a *app) run(ctx context.Context) {
 			lc.replace = nil
 			a.addWorker(ctx, lc)
 		case <-stats.C:
+			a.autoscale(ctx, lc)
 			a.publishWorkers()
 		}
 	}

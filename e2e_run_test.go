@@ -185,3 +185,20 @@ def application(environ, start_response):
 		t.Errorf("log/deploy.log lacks the deploy output:\n%s", deployLog)
 	}
 }
+
+// zoo-dev init writes a starter that runs as it is, and never overwrites.
+func TestInitWritesARunnableStarter(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fresh")
+	if out, err := exec.Command(zooBin, "init", dir).CombinedOutput(); err != nil {
+		t.Fatalf("zoo-dev init: %v\n%s", err, out)
+	}
+	z := startZoo(t, dir)
+	z.waitLine(regexp.MustCompile(`state RUNNING`), 30*time.Second)
+	if code, body := z.get("/"); code != 200 || !strings.Contains(body, "<form") {
+		t.Fatalf("starter page: %d\n%.300s", code, body)
+	}
+	out, err := exec.Command(zooBin, "init", dir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "already exists") {
+		t.Fatalf("a second init: %v %s, want a refusal", err, out)
+	}
+}

@@ -116,7 +116,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		dir = args[0]
 	}
-	if err := config.Init(dir); err != nil {
+	if err := config.Init(dir, starter()); err != nil {
 		fmt.Fprintln(stderr, "zoo-dev init:", err)
 		return 1
 	}

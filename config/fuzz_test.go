@@ -35,7 +35,7 @@ func FuzzLoadWebConfig(f *testing.F) {
 	for _, tc := range badWebConfigs {
 		f.Add([]byte(tc.content))
 	}
-	for _, p := range []string{"testdata/design/web.config", "testdata/wfastcgi/web.config", "testdata/multi/web.config", "starter/web.config"} {
+	for _, p := range []string{"testdata/design/web.config", "testdata/wfastcgi/web.config", "testdata/multi/web.config", "../sample/web.config"} {
 		f.Add(readFile(f, p))
 	}
 	dir := f.TempDir()
@@ -49,7 +49,7 @@ func FuzzLoadTOML(f *testing.F) {
 		f.Add([]byte(tc.content))
 	}
 	f.Add([]byte(fullTOML))
-	f.Add(readFile(f, "starter/zoo.toml"))
+	f.Add(readFile(f, "../sample/zoo.toml"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzLoad(t, filepath.Join(dir, "zoo.toml"), data)

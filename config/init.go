@@ -1,7 +1,6 @@
 package config
 
 import (
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,23 +8,14 @@ import (
 	"path/filepath"
 )
 
-// starter is the project `zoo-dev init` writes: a stdlib WSGI app, its deploy
+// StarterFiles are the names Init writes, in order: a stdlib WSGI app, its deploy
 // script, and the same settings as web.config and as zoo.toml.
-//
-//go:embed starter/wsgi.py starter/deploy.py starter/web.config starter/zoo.toml
-var starter embed.FS
-
-// StarterFiles are the names Init writes, in order.
 var StarterFiles = []string{"wsgi.py", "deploy.py", WebConfigName, TOMLName}
 
-// StarterFile returns the content of one starter file (for tests and tools).
-func StarterFile(name string) ([]byte, error) {
-	return starter.ReadFile("starter/" + name)
-}
-
-// Init writes the starter project into dir, creating dir when needed. It
-// refuses to overwrite: if any starter file exists, nothing is written.
-func Init(dir string) error {
+// Init writes the starter project (StarterFiles, read from starter) into dir,
+// creating dir when needed. It refuses to overwrite: if any starter file exists,
+// nothing is written. The binary passes the sample project it embeds.
+func Init(dir string, starter fs.FS) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create folder: %w", err)
 	}
@@ -38,19 +28,19 @@ func Init(dir string) error {
 		}
 	}
 	for _, name := range StarterFiles {
-		if err := writeNew(filepath.Join(dir, name), name); err != nil {
+		data, err := fs.ReadFile(starter, name)
+		if err != nil {
+			return fmt.Errorf("read starter: %w", err)
+		}
+		if err := writeNew(filepath.Join(dir, name), data); err != nil {
 			return fmt.Errorf("write starter: %w", err)
 		}
 	}
 	return nil
 }
 
-// writeNew creates one file from the starter, failing if it appeared meanwhile.
-func writeNew(path, name string) error {
-	data, err := StarterFile(name)
-	if err != nil {
-		return err
-	}
+// writeNew creates one file with data, failing if it appeared meanwhile.
+func writeNew(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err

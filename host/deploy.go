@@ -25,8 +25,7 @@ func (d *deployer) run(ctx context.Context, out *Output) error {
 		out.add(s)
 		d.emit(SourceDeploy, LevelInfo, 0, s)
 	}
-	start := time.Now()
-	d.emit(SourceZoo, LevelInfo, 0, fmt.Sprintf("deploy: running %s", d.app.rel(a.DeployFile)))
+	start := time.Now() // the DEPLOYING state change has said what runs
 	p, err := startProc(cmd, line, line)
 	if err != nil {
 		out.finish(-1)

@@ -76,6 +76,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal stops gracefully; a second one ends zoo-dev at once
+	}()
 	if err := serve(ctx, o, stdout); err != nil {
 		fmt.Fprintln(stderr, "zoo-dev:", err)
 		return 1

@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// The worker layout both fronts get: 2 processes × 4 threads.
+const (
+	frontWorkers = 2
+	frontThreads = 4
+)
+
+// target is one URL measured with wrk; ref names the row it is compared with.
+type target struct {
+	name string
+	url  string
+	ref  string // "" for a reference row
+}
+
+// TestBenchFront measures the front-end alone: the same Python workers (and the
+// same uWSGI) reached through zoo-dev and through nginx fastcgi_pass with kept
+// connections, interleaved run by run so load from elsewhere hits both alike.
+func TestBenchFront(t *testing.T) {
+	needBench(t, "wrk", "uwsgi")
+	hello := t.TempDir()
+	writeFiles(t, hello, map[string]string{"app.py": helloApp,
+		"zoo.toml": zooToml("hello", frontWorkers, frontThreads, map[string]string{"WSGI_APP": "app.application"}, "")})
+	pinPython(t, hello)
+	socks := startWorkers(t, hello, frontWorkers, frontThreads)
+
+	uw := t.TempDir()
+	uwsgiArgs := []string{"--plugin", "python3", "--master", "--die-on-term", "--disable-logging",
+		"--processes", strconv.Itoa(frontWorkers), "--threads", strconv.Itoa(frontThreads),
+		"--wsgi-file", "app.py", "--callable", "application"}
+	engine := fmt.Sprintf("engine = \"uwsgi.fastcgi\"\n[engines.\"uwsgi.fastcgi\"]\ncommand = \"uwsgi\"\nargs = %s\nprotocol = \"fastcgi\"\ntransport = \"unix\"",
+		tomlList(append([]string{"--fastcgi-socket", "%SOCKET%"}, uwsgiArgs...)))
+	writeFiles(t, uw, map[string]string{"app.py": helloApp,
+		"zoo.toml": zooToml("hello-uwsgi", 1, frontWorkers*frontThreads, nil, engine)})
+	uSock := filepath.Join(t.TempDir(), "u.sock")
+	startProc(t, uw, nil, "uwsgi", append([]string{"--fastcgi-socket", uSock}, uwsgiArgs...)...)
+	waitDial(t, "unix", uSock, 30*time.Second)
+
+	// keepalive is per nginx worker process; nginx runs one per core. Kept idle
+	// connections hold a worker thread, so together they stay within the threads.
+	perProc := max(1, frontWorkers*frontThreads/numCPU())
+	py := &nginxFront{name: "pyworkers", sockets: socks, keepalive: perProc}
+	uu := &nginxFront{name: "uwsgi", sockets: []string{uSock}, keepalive: perProc}
+	startNginx(t, []*nginxFront{py, uu})
+	zPy := startZoo(t, hello)
+	zU := startZoo(t, uw)
+
+	targets := []target{
+		{name: "nginx → worker.py", url: fmt.Sprintf("http://127.0.0.1:%d/", py.port)},
+		{name: "zoo-dev → worker.py", url: zPy.URL + "/", ref: "nginx → worker.py"},
+		{name: "nginx → uWSGI", url: fmt.Sprintf("http://127.0.0.1:%d/", uu.port)},
+		{name: "zoo-dev → uWSGI", url: zU.URL + "/", ref: "nginx → uWSGI"},
+	}
+	res := measure(t, targets, []int{16, 64})
+	addReport(wrkTable(fmt.Sprintf("Front-end overhead: the same workers (%d × %d threads) behind each front", frontWorkers, frontThreads),
+		targets, []int{16, 64}, res) +
+		"\nzoo-dev starts its own workers from the same worker.py, interpreter and app; nginx reaches workers the bench starts. " +
+		"uWSGI runs `--fastcgi-socket` with the same processes and threads; zoo-dev runs it as a custom engine from zoo.toml. " +
+		"uWSGI closes every FastCGI connection after the response (it ignores FCGI_KEEP_CONN), so neither front keeps connections to it.\n")
+}
+
+// tomlList renders strings as a TOML array.
+func tomlList(xs []string) string {
+	s := "["
+	for i, x := range xs {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Quote(x)
+	}
+	return s + "]"
+}
+
+// startWorkers starts n zoo-dev Python workers on unix sockets, as zoo-dev would,
+// and returns their socket paths once each accepts.
+func startWorkers(t *testing.T, dir string, n, threads int) []string {
+	t.Helper()
+	sockDir := t.TempDir()
+	var socks []string
+	for i := range n {
+		s := filepath.Join(sockDir, fmt.Sprintf("w%d.sock", i))
+		startProc(t, dir, []string{"PYTHONUNBUFFERED=1"}, sysPython, "-u", workerPy,
+			"--app", "app:application", "--root", dir, "--bind", "unix:"+s, "--threads", strconv.Itoa(threads))
+		socks = append(socks, s)
+	}
+	for _, s := range socks {
+		waitDial(t, "unix", s, 30*time.Second)
+	}
+	return socks
+}

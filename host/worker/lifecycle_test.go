@@ -82,7 +82,7 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 			busy.send(encodeRecord(typeStdin, 1, []byte("x"), 0))
 			busy.read() // the first chunk: the request is in flight
 			p.cmd.Process.Signal(sig)
-			p.stderr.waitFor(t, "stopping: 1 request(s) in flight", 10*time.Second)
+			p.stderr.WaitFor(t, "stopping: 1 request(s) in flight", 10*time.Second)
 			if _, err := idle.tryRead(); err != io.EOF {
 				t.Fatalf("idle kept connection: %v, want EOF", err)
 			}
@@ -97,7 +97,7 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 				t.Fatalf("after the last request: %v, want EOF", err)
 			}
 			if code := p.wait(10 * time.Second); code != 0 {
-				t.Fatalf("exit status %d, want 0; stderr:\n%s", code, p.stderr.text())
+				t.Fatalf("exit status %d, want 0; stderr:\n%s", code, p.stderr.Text())
 			}
 		})
 	}

@@ -31,8 +31,8 @@ func TestResponseSurvivesUnreadBodyWithoutKeepConn(t *testing.T) {
 				r, err := f.tryRead()
 				if err != nil {
 					p.cmd.Process.Signal(syscall.SIGUSR1)
-					p.stderr.waitFor(t, "most recent call first", 5*time.Second)
-					t.Logf("worker stacks:\n%s", p.stderr.text())
+					p.stderr.WaitFor(t, "most recent call first", 5*time.Second)
+					t.Logf("worker stacks:\n%s", p.stderr.Text())
 					t.Fatalf("tcp=%v try %d: %v after %q", tcp, i, err, out)
 				}
 				if r.typ == typeEndRequest {

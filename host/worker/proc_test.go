@@ -3,13 +3,11 @@ package worker
 import (
 	"bufio"
 	"encoding/json"
-	"io"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -19,7 +17,7 @@ type proc struct {
 	cmd      *exec.Cmd
 	bind     string // the address from the ready line
 	sockPath string
-	stderr   *lines
+	stderr   *testtool.Output
 	status   statusLine
 	lifeline *os.File // the write end of the worker's stdin, when --lifeline
 	done     chan struct{}
@@ -81,7 +79,7 @@ func launch(t *testing.T, o workerOpts) *proc {
 	if o.threads == 0 {
 		o.threads = 4
 	}
-	p := &proc{stderr: newLines(), done: make(chan struct{})}
+	p := &proc{stderr: testtool.NewOutput(), done: make(chan struct{})}
 	bind := "tcp:127.0.0.1:0"
 	if !o.tcp {
 		p.sockPath = filepath.Join(shortDir(t), "w.sock")
@@ -121,7 +119,11 @@ func launch(t *testing.T, o workerOpts) *proc {
 	}
 	outW.Close()
 	statusW.Close()
-	go p.stderr.collect(stderr, p)
+	go func() {
+		p.stderr.Collect(stderr)
+		p.waitErr = p.cmd.Wait()
+		close(p.done)
+	}()
 	t.Cleanup(func() { p.kill(t) })
 	p.status = readStatus(t, statusR)
 	return p
@@ -132,7 +134,7 @@ func startWorker(t *testing.T, o workerOpts) *proc {
 	t.Helper()
 	p := launch(t, o)
 	if p.status.Event != "ready" {
-		t.Fatalf("status %+v, want ready; stderr:\n%s", p.status, p.stderr.text())
+		t.Fatalf("status %+v, want ready; stderr:\n%s", p.status, p.stderr.Text())
 	}
 	p.bind = p.status.Bind
 	return p
@@ -172,68 +174,4 @@ func (p *proc) kill(t *testing.T) {
 	}
 }
 
-// lines collects a worker's stderr and lets a test wait for a line.
-type lines struct {
-	mu      sync.Mutex
-	buf     strings.Builder
-	changed chan struct{}
-}
-
-func newLines() *lines { return &lines{changed: make(chan struct{})} }
-
-func (l *lines) collect(r io.Reader, p *proc) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		l.mu.Lock()
-		l.buf.WriteString(sc.Text() + "\n")
-		close(l.changed)
-		l.changed = make(chan struct{})
-		l.mu.Unlock()
-	}
-	p.waitErr = p.cmd.Wait()
-	close(p.done)
-}
-
-func (l *lines) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// waitFor waits until the collected stderr contains s.
-func (l *lines) waitFor(t *testing.T, s string, d time.Duration) {
-	t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		l.mu.Lock()
-		has, ch := strings.Contains(l.buf.String(), s), l.changed
-		l.mu.Unlock()
-		if has {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			t.Fatalf("stderr never said %q; it said:\n%s", s, l.text())
-		}
-	}
-}
-
-// peakRSS returns the worker's peak resident memory in KiB (VmHWM).
-func (p *proc) peakRSS(t *testing.T) int {
-	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/status")
-	if err != nil {
-		t.Skipf("no /proc: %v", err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return kb
-		}
-	}
-	t.Fatal("no VmHWM in /proc status")
-	return 0
-}
+func (p *proc) peakRSS(t *testing.T) int { return testtool.PeakRSS(t, p.cmd.Process.Pid) }

@@ -91,7 +91,7 @@ func TestAbortRequest(t *testing.T) {
 		if bytes.Contains(resp.stdout, []byte("done")) {
 			t.Fatalf("the app kept going after ABORT_REQUEST: %q", resp.stdout)
 		}
-		p.stderr.waitFor(t, "testapp: closed abort1", 10e9)
+		p.stderr.WaitFor(t, "testapp: closed abort1", 10e9)
 		if _, _, body := f.do("GET", "/closed?id=abort1", nil, true).parse(t); string(body) != "yes" {
 			t.Fatalf("close() after abort: %q on the same connection", body)
 		}
@@ -119,7 +119,7 @@ func TestClientClosesMidResponse(t *testing.T) {
 		t.Fatalf("first record type %d, want STDOUT", r.typ)
 	}
 	f.c.Close()
-	p.stderr.waitFor(t, "testapp: closed gone", 10e9)
+	p.stderr.WaitFor(t, "testapp: closed gone", 10e9)
 	g := dial(t, p.bind)
 	for i := range 5 {
 		body := fmt.Appendf(nil, "after %d", i)

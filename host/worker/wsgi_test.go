@@ -78,8 +78,8 @@ func TestWSGIRoutes(t *testing.T) {
 		t.Run(rt.name, func(t *testing.T) { runRoute(t, f, rt) })
 	}
 	for _, want := range []string{"RuntimeError: boom", "RuntimeError: boom after the headers", "ValueError: on purpose"} {
-		if !strings.Contains(p.stderr.text(), want) {
-			t.Errorf("worker stderr lacks the traceback %q:\n%s", want, p.stderr.text())
+		if !strings.Contains(p.stderr.Text(), want) {
+			t.Errorf("worker stderr lacks the traceback %q:\n%s", want, p.stderr.Text())
 		}
 	}
 }
@@ -99,8 +99,8 @@ func TestValidatorFindsNothing(t *testing.T) {
 	// One more request so the validator's checks of the previous ones have run.
 	runRoute(t, f, route{method: "GET", uri: "/write", code: 200})
 	for _, bad := range []string{"AssertionError", "WSGIWarning", "Traceback", "Exception ignored"} {
-		if strings.Contains(p.stderr.text(), bad) {
-			t.Fatalf("validator complained (%s):\n%s", bad, p.stderr.text())
+		if strings.Contains(p.stderr.Text(), bad) {
+			t.Fatalf("validator complained (%s):\n%s", bad, p.stderr.Text())
 		}
 	}
 }

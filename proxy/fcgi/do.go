@@ -65,7 +65,7 @@ func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, c
 // start opens the exchange on a connection of be and writes the request's
 // head; a reused connection that fails there is replaced once by a new one.
 func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*exchange, error) {
-	c, err := p.conn(ctx, be, false)
+	c, err := p.conn(ctx, be, false, n != 0)
 	for attempt := 0; ; attempt++ {
 		if err != nil {
 			p.put(be, nil, false, err)
@@ -81,7 +81,7 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 			p.mu.Lock()
 			be.Retries++
 			p.mu.Unlock()
-			c, err = p.conn(ctx, be, true)
+			c, err = p.conn(ctx, be, true, n != 0)
 			continue
 		}
 		p.put(be, nil, false, err)
@@ -134,9 +134,13 @@ func (p *Pool) pick() *backend {
 	return best
 }
 
-// conn returns a live idle connection of be, or dials a new one.
-func (p *Pool) conn(ctx context.Context, be *backend, fresh bool) (*conn, error) {
+// conn returns a live idle connection of be, or dials a new one. A request
+// with a body (which cannot be sent twice) reuses a connection only once the
+// worker has served on a kept one: a peer that ignores KEEP_CONN closes right
+// after END_REQUEST, and the first reuse may race that close.
+func (p *Pool) conn(ctx context.Context, be *backend, fresh, body bool) (*conn, error) {
 	p.mu.Lock()
+	fresh = fresh || body && be.reusedOK == 0
 	for !fresh && len(be.idle) > 0 {
 		c := be.idle[len(be.idle)-1]
 		be.idle = be.idle[:len(be.idle)-1]
@@ -148,6 +152,13 @@ func (p *Pool) conn(ctx context.Context, be *backend, fresh bool) (*conn, error)
 		p.mu.Lock()
 		be.drop(c)
 		be.foundClosed++
+	}
+	for len(be.conns) >= be.max && len(be.idle) > 0 {
+		// A fresh connection must not pass max: each kept one holds a worker thread.
+		old := be.idle[0]
+		be.idle = be.idle[1:]
+		old.nc.Close()
+		be.drop(old)
 	}
 	c := &conn{be: be} // holds the place while dialing, so Open never passes max
 	be.conns = append(be.conns, c)

@@ -88,7 +88,7 @@ func TestPythonWorkerUnderValidator(t *testing.T) {
 		})
 	}
 	for _, w := range fx.workers {
-		out := w.out.text()
+		out := w.out.Text()
 		for _, bad := range []string{"Traceback", "AssertionError", "WSGIWarning"} {
 			if strings.Contains(out, bad) {
 				t.Errorf("worker %d output has %s:\n%s", w.pid(), bad, out)
@@ -108,10 +108,10 @@ func TestUWSGIPeer(t *testing.T) {
 	c := startChild(t, exec.Command(uwsgi, "--plugin", "python3", "--fastcgi-socket", sock,
 		"--chdir", appsDir, "--wsgi-file", filepath.Join(appsDir, "testapp.py"), "--callable", "application",
 		"--threads", "2", "--disable-logging"))
-	if out := c.out.text(); strings.Contains(out, "unable to load plugin") {
+	if out := c.out.Text(); strings.Contains(out, "unable to load plugin") {
 		testtool.Missing(t, "uwsgi python3 plugin missing")
 	}
-	c.out.waitFor(t, "spawned uWSGI worker", 30*time.Second)
+	c.out.WaitFor(t, "spawned uWSGI worker", 30*time.Second)
 	p := NewPool(Options{})
 	t.Cleanup(p.Close)
 	p.Add(c.pid(), "unix", sock, 2)
@@ -127,6 +127,9 @@ func TestUWSGIPeer(t *testing.T) {
 		if resp.StatusCode != 200 || string(b) != body {
 			t.Fatalf("POST %d: %d %q", i, resp.StatusCode, b)
 		}
+	}
+	if err := p.Drain(testCtx(t, 10*time.Second)); err != nil { // the last request's slot is given back after its answer
+		t.Fatal(err)
 	}
 	st := p.Stats()[0]
 	if st.Served != 2*n || st.Errors != 0 || st.Open != 0 {

@@ -90,10 +90,12 @@ type backend struct {
 }
 
 // keeps reports whether the worker honours FCGI_KEEP_CONN as far as we can
-// tell: one that closed three kept connections and never served on one
-// (uWSGI) gets a new connection per request, which avoids racing its close.
+// tell. A worker that closed a kept connection, and does so on more than one
+// reuse in five (uWSGI closes after every response), gets a new connection per
+// request from then on: racing its close would fail requests whose body cannot
+// be sent again.
 func (be *backend) keeps() bool {
-	return be.reusedOK > 0 || be.foundClosed < 3
+	return be.foundClosed == 0 || be.foundClosed*4 < be.reusedOK
 }
 
 // Pool is a bounded FastCGI connection pool for one generation of workers.

@@ -3,13 +3,12 @@ package fcgi
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,14 +24,14 @@ var appsDir, _ = filepath.Abs(filepath.Join("..", "..", "host", "worker", "testd
 type child struct {
 	cmd  *exec.Cmd
 	sock string
-	out  *logLines
+	out  *testtool.Output
 	done chan struct{}
 }
 
 // startChild starts cmd with its stderr (and stdout) collected.
 func startChild(t testing.TB, cmd *exec.Cmd) *child {
 	t.Helper()
-	c := &child{cmd: cmd, out: &logLines{changed: make(chan struct{})}, done: make(chan struct{})}
+	c := &child{cmd: cmd, out: testtool.NewOutput(), done: make(chan struct{})}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -44,7 +43,7 @@ func startChild(t testing.TB, cmd *exec.Cmd) *child {
 	}
 	pw.Close()
 	go func() {
-		c.out.collect(pr)
+		c.out.Collect(pr)
 		cmd.Wait()
 		close(c.done)
 	}()
@@ -90,7 +89,7 @@ func startWorker(t testing.TB, app string, threads int) *child {
 	line, err := bufio.NewReader(status).ReadBytes('\n')
 	var st struct{ Event string }
 	if err != nil || json.Unmarshal(line, &st) != nil || st.Event != "ready" {
-		t.Fatalf("worker status %q (%v); output:\n%s", line, err, c.out.text())
+		t.Fatalf("worker status %q (%v); output:\n%s", line, err, c.out.Text())
 	}
 	return c
 }
@@ -104,66 +103,6 @@ func shortTempDir(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
-}
-
-// logLines collects a child's output and lets a test wait for a line.
-type logLines struct {
-	mu      sync.Mutex
-	buf     strings.Builder
-	changed chan struct{}
-}
-
-func (l *logLines) collect(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		l.mu.Lock()
-		l.buf.WriteString(sc.Text() + "\n")
-		close(l.changed)
-		l.changed = make(chan struct{})
-		l.mu.Unlock()
-	}
-}
-
-func (l *logLines) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// waitFor waits until the output contains s.
-func (l *logLines) waitFor(t testing.TB, s string, d time.Duration) {
-	t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		l.mu.Lock()
-		has, ch := strings.Contains(l.buf.String(), s), l.changed
-		l.mu.Unlock()
-		if has {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			t.Fatalf("output never said %q; it said:\n%s", s, l.text())
-		}
-	}
-}
-
-// peakRSS is a process's peak resident memory in KiB (VmHWM).
-func peakRSS(t testing.TB, pid int) int {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		t.Skipf("no /proc: %v", err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return n
-		}
-	}
-	return 0
 }
 
 // readLine reads one line, byte by byte so that nothing after it is consumed.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"io"
 	"net/http"
 	"strings"
@@ -121,7 +122,7 @@ func TestPythonWorker(t *testing.T) {
 			t.Errorf("got %q, want %q", b, want)
 		}
 		for _, w := range fx.workers {
-			if kb := peakRSS(t, w.pid()); kb > 36<<10 { // a worker holding the body would pass 40 MiB
+			if kb := testtool.PeakRSS(t, w.pid()); kb > 36<<10 { // a worker holding the body would pass 40 MiB
 				t.Errorf("worker %d peak memory %d KiB after a 20 MB upload", w.pid(), kb)
 			} else {
 				t.Logf("worker %d peak RSS %d KiB", w.pid(), kb)

@@ -24,6 +24,7 @@ type Endpoint struct {
 	Network  string // "unix" or "tcp"
 	Address  string
 	MaxConns int             // requests it serves at once
+	KeepConn bool            // it honours FCGI_KEEP_CONN (zoo-dev's worker); a custom engine may not
 	Stderr   func() []string // its last stderr lines, for a crash page
 }
 

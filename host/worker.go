@@ -20,6 +20,7 @@ type worker struct {
 	network  string // "unix" or "tcp"
 	address  string
 	lifeline *os.File // write end of the worker's stdin; closing it (or dying) ends the worker
+	keepConn bool     // it honours FCGI_KEEP_CONN: zoo-dev's worker does, a custom engine may not
 	tail     *tail    // its last stderr lines, for the crash page
 }
 
@@ -65,7 +66,7 @@ func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	cmd := exec.Command(a.Python, args...)
 	cmd.Dir, cmd.Env = a.Root, s.env
 	cmd.Stdin, cmd.ExtraFiles = lifeR, []*os.File{statusW}
-	w := &worker{gen: gen, network: "unix", address: sock, lifeline: lifeW, tail: newTail(20)}
+	w := &worker{gen: gen, network: "unix", address: sock, lifeline: lifeW, keepConn: true, tail: newTail(20)}
 	var pid pidBox
 	w.proc, err = startProc(cmd,
 		func(l string) { emit(SourceStdout, LevelInfo, pid.get(), l) },

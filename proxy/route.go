@@ -85,7 +85,7 @@ func (rt *route) serve(gen int, workers []host.Endpoint, opts fcgi.Options) {
 			rt.stderr[w.PID] = w.Stderr
 		}
 		if !have[w.PID] {
-			p.Add(w.PID, w.Network, w.Address, w.MaxConns)
+			p.Add(w.PID, w.Network, w.Address, w.MaxConns, w.KeepConn)
 		}
 	}
 	rt.gen = gen

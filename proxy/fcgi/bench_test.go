@@ -30,7 +30,7 @@ func BenchmarkPoolDo(b *testing.B) {
 		w := startWorker(b, "testapp:application", 4)
 		p := NewPool(Options{})
 		b.Cleanup(p.Close)
-		p.Add(w.pid(), "unix", w.sock, 4)
+		p.Add(w.pid(), "unix", w.sock, 4, true)
 		benchDo(b, p, "/write")
 	})
 }

@@ -9,9 +9,6 @@ import (
 	"time"
 )
 
-// errRetry releases a slot whose request is tried again.
-var errRetry = errors.New("fcgi: retry")
-
 // Do sends req to the worker with the fewest requests in flight that has a
 // free slot, waiting (bounded by ctx) while all are busy, and returns once the
 // response header has arrived. The caller must read Body to io.EOF or close it.
@@ -24,29 +21,21 @@ func (p *Pool) Do(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	for retry := false; ; retry = true {
-		resp, again, err := p.try(ctx, req, body, n, cleanup, retry)
-		if !again {
-			return resp, err
-		}
-	}
+	return p.try(ctx, req, body, n, cleanup)
 }
 
-// try runs the request once. A kept connection that the worker closed just
-// as it was reused (uWSGI closes after every response) fails before any byte
-// of the answer; a request without a body is then tried again (again=true).
-func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, cleanup func(), retry bool) (resp *Response, again bool, err error) {
+// try runs the request on a slot of the least busy worker.
+func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, cleanup func()) (*Response, error) {
 	be, err := p.acquire(ctx)
 	if err != nil {
 		cleanup()
-		return nil, false, err
+		return nil, err
 	}
 	x, err := p.start(ctx, be, req, n)
 	if err != nil {
 		cleanup()
-		return nil, false, err
+		return nil, err
 	}
-	x.retryable = !retry && n == 0 && x.c.uses > 1
 	if n > 0 {
 		x.startStdin(body, n, cleanup)
 	} else {
@@ -57,15 +46,15 @@ func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, c
 		if x.err == nil {
 			x.fail(err)
 		}
-		return nil, x.retried, &BackendError{ID: be.ID, Err: err}
+		return nil, &BackendError{ID: be.ID, Err: err}
 	}
-	return &Response{StatusCode: code, Header: h, Body: x, Backend: be.ID, x: x}, false, nil
+	return &Response{StatusCode: code, Header: h, Body: x, Backend: be.ID, x: x}, nil
 }
 
 // start opens the exchange on a connection of be and writes the request's
 // head; a reused connection that fails there is replaced once by a new one.
 func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*exchange, error) {
-	c, err := p.conn(ctx, be, false, n != 0)
+	c, err := p.conn(ctx, be, false)
 	for attempt := 0; ; attempt++ {
 		if err != nil {
 			p.put(be, nil, false, err)
@@ -81,7 +70,7 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 			p.mu.Lock()
 			be.Retries++
 			p.mu.Unlock()
-			c, err = p.conn(ctx, be, true, n != 0)
+			c, err = p.conn(ctx, be, true)
 			continue
 		}
 		p.put(be, nil, false, err)
@@ -134,13 +123,9 @@ func (p *Pool) pick() *backend {
 	return best
 }
 
-// conn returns a live idle connection of be, or dials a new one. A request
-// with a body (which cannot be sent twice) reuses a connection only once the
-// worker has served on a kept one: a peer that ignores KEEP_CONN closes right
-// after END_REQUEST, and the first reuse may race that close.
-func (p *Pool) conn(ctx context.Context, be *backend, fresh, body bool) (*conn, error) {
+// conn returns a live idle connection of be, or dials a new one.
+func (p *Pool) conn(ctx context.Context, be *backend, fresh bool) (*conn, error) {
 	p.mu.Lock()
-	fresh = fresh || body && be.reusedOK == 0
 	for !fresh && len(be.idle) > 0 {
 		c := be.idle[len(be.idle)-1]
 		be.idle = be.idle[:len(be.idle)-1]
@@ -196,14 +181,11 @@ func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 		if c != nil && c.uses > 1 {
 			be.reusedOK++
 		}
-	case err == errRetry:
-		be.Retries++
-		be.foundClosed++
 	case StatusFor(err) != StatusClientClosed:
 		be.Errors++
 	}
 	if c != nil {
-		if reuse && !be.removed && !p.closed && be.keeps() {
+		if reuse && !be.removed && !p.closed && be.keepConns && be.keeps() {
 			be.idle = append(be.idle, c)
 		} else {
 			c.nc.Close()

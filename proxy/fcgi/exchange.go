@@ -32,9 +32,6 @@ type exchange struct {
 	stdinLast atomic.Bool   // the writer holds the whole body and sends the last record
 	stdinErr  error         // valid once stdin is closed
 	released  atomic.Bool
-
-	retryable bool // a failure before the first byte may be tried again
-	retried   bool // it was: the slot is given back for the next try
 }
 
 func newExchange(p *Pool, ctx context.Context, c *conn, stderr func(string)) *exchange {
@@ -223,11 +220,6 @@ func (x *exchange) fail(err error) error {
 		return x.err
 	}
 	x.stderr.flush()
-	if x.retryable && !x.c.rd.started.Load() && errors.Is(err, ErrBackendClosed) {
-		x.retried = true
-		x.release(false, errRetry)
-		return err
-	}
 	x.release(false, err)
 	return err
 }

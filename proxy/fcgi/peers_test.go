@@ -47,7 +47,7 @@ func TestPythonWorkerKilledMidRequest(t *testing.T) {
 	}
 	fx.pool.Remove(victim.pid())
 	repl := startWorker(t, "testapp:application", 4)
-	fx.pool.Add(repl.pid(), "unix", repl.sock, 4)
+	fx.pool.Add(repl.pid(), "unix", repl.sock, 4, true)
 	for i := range 20 {
 		body := fmt.Sprintf("after %d", i)
 		resp, got := do(t, "POST", fx.root.URL+"/echo", strings.NewReader(body), nil)
@@ -114,7 +114,7 @@ func TestUWSGIPeer(t *testing.T) {
 	c.out.WaitFor(t, "spawned uWSGI worker", 30*time.Second)
 	p := NewPool(Options{})
 	t.Cleanup(p.Close)
-	p.Add(c.pid(), "unix", sock, 2)
+	p.Add(c.pid(), "unix", sock, 2, false) // uWSGI ignores FCGI_KEEP_CONN
 	f := startFront(t, p, "")
 	const n = 20
 	for i := range n {

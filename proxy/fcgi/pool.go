@@ -85,15 +85,14 @@ type backend struct {
 	conns            []*conn // every open connection
 	idle             []*conn // the reusable ones, most recent last
 	removed          bool
-	reusedOK         int // kept connections that served another request
-	foundClosed      int // kept connections the worker had closed by their next use
+	reusedOK         int  // kept connections that served another request
+	foundClosed      int  // kept connections the worker had closed by their next use
+	keepConns        bool // the worker honours FCGI_KEEP_CONN: connections are reused
 }
 
-// keeps reports whether the worker honours FCGI_KEEP_CONN as far as we can
-// tell. A worker that closed a kept connection, and does so on more than one
-// reuse in five (uWSGI closes after every response), gets a new connection per
-// request from then on: racing its close would fail requests whose body cannot
-// be sent again.
+// keeps reports whether connections of the worker are worth keeping: not once
+// it has closed kept ones on more than one reuse in five (uWSGI closes after
+// every response).
 func (be *backend) keeps() bool {
 	return be.foundClosed == 0 || be.foundClosed*4 < be.reusedOK
 }
@@ -119,10 +118,13 @@ func NewPool(opts Options) *Pool {
 }
 
 // Add registers a worker (id is its pid) that serves maxConns requests at once.
-func (p *Pool) Add(id int, network, address string, maxConns int) {
+// keepConns says it honours FCGI_KEEP_CONN, as zoo-dev's own worker does; the
+// connections of one that does not (uWSGI closes after every response) are
+// never reused, since a request that races that close would fail.
+func (p *Pool) Add(id int, network, address string, maxConns int, keepConns bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	be := &backend{network: network, address: address, max: max(1, maxConns)}
+	be := &backend{network: network, address: address, max: max(1, maxConns), keepConns: keepConns}
 	be.ID = id
 	p.backends = append(p.backends, be)
 	p.broadcast()

@@ -105,7 +105,7 @@ func TestDrainRemoveClose(t *testing.T) {
 	if _, err := get(testCtx(t, time.Second), p2, "/id"); !errors.Is(err, ErrNoBackend) || StatusFor(err) != 503 {
 		t.Fatalf("no backend: %v", err)
 	}
-	p2.Add(7, "unix", filepath.Join(t.TempDir(), "missing.sock"), 1)
+	p2.Add(7, "unix", filepath.Join(t.TempDir(), "missing.sock"), 1, true)
 	if _, err := get(testCtx(t, time.Second), p2, "/id"); !errors.Is(err, ErrDial) || StatusFor(err) != 502 {
 		t.Fatalf("dead backend: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 )
@@ -66,11 +65,11 @@ func TestRetryOnceOnDeadReusedConn(t *testing.T) {
 	}
 }
 
-// TestRetryWhenKeptConnClosedAtReuse: the worker closes a kept connection
-// just as it is reused (uWSGI's way): a request without a body is tried once
-// more, and from then on the worker gets a new connection per request, so a
-// request with a body, which could not be replayed, never meets that race.
-func TestRetryWhenKeptConnClosedAtReuse(t *testing.T) {
+// TestNoRetryWhenWorkerDropsARequest is the regression for a request that
+// crashed a worker: the worker closed the kept connection after reading the
+// request, and a retry sent it to the next worker, which crashed too. A request
+// that reached a worker is never sent again.
+func TestNoRetryWhenWorkerDropsARequest(t *testing.T) {
 	srv := startGoServer(t, goHandler(nil))
 	p := srv.pool(t, 1, Options{})
 	ctx := testCtx(t, 20*time.Second)
@@ -80,25 +79,35 @@ func TestRetryWhenKeptConnClosedAtReuse(t *testing.T) {
 	}
 	readAll(t, resp)
 	srv.ln.dropOnNextRead()
-	resp, err = get(ctx, p, "/id?i=b&size=2")
-	if err != nil {
-		t.Fatalf("GET on a connection closed at reuse: %v", err)
+	_, err = get(ctx, p, "/id?i=b&size=2")
+	if StatusFor(err) != http.StatusBadGateway {
+		t.Fatalf("GET the worker dropped: %v, want a 502", err)
 	}
-	if got := string(readAll(t, resp)); got != "b," {
-		t.Fatalf("got %q", got)
+	if acc, _, _ := srv.ln.counts(); acc != 1 {
+		t.Fatalf("%d connections, want 1: the request was sent again", acc)
 	}
-	if st := p.Stats()[0]; st.Retries != 1 || st.Errors != 0 || st.Served != 2 {
-		t.Errorf("stats %+v, want 2 served, 1 retry, 0 errors", st)
+}
+
+// TestWorkerThatClosesGetsNewConnections: a worker added without keepConns
+// (uWSGI closes after every response) never gets a kept connection back.
+func TestWorkerThatClosesGetsNewConnections(t *testing.T) {
+	srv := startGoServer(t, goHandler(nil))
+	p := NewPool(Options{})
+	t.Cleanup(p.Close)
+	p.Add(1, "unix", srv.addr, 2, false)
+	ctx := testCtx(t, 20*time.Second)
+	for i := range 3 {
+		resp, err := get(ctx, p, "/id?i=a&size=2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, resp)
+		if acc, _, _ := srv.ln.counts(); acc != i+1 {
+			t.Fatalf("after %d requests %d connections, want one each", i+1, acc)
+		}
 	}
-	srv.ln.dropOnNextRead()
-	r, _ := http.NewRequest("POST", "http://test/upload", nil)
-	resp, err = p.Do(ctx, &Request{Params: BuildParams(r, ""), Body: strings.NewReader("abc"), ContentLength: 3})
-	if err != nil {
-		t.Fatalf("POST after the worker closed a kept connection: %v, want a new connection", err)
-	}
-	readAll(t, resp)
-	if st := p.Stats()[0]; st.Served != 3 || st.Errors != 0 || st.Idle != 0 {
-		t.Errorf("stats %+v, want 3 served, 0 errors and no idle connection kept", st)
+	if st := p.Stats()[0]; st.Idle != 0 || st.Served != 3 {
+		t.Errorf("stats %+v, want 3 served and nothing kept", st)
 	}
 }
 

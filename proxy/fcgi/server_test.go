@@ -45,7 +45,7 @@ func startGoServer(t testing.TB, h http.Handler) *goServer {
 // pool returns a pool with this server as backend 1, closed at cleanup.
 func (s *goServer) pool(t testing.TB, maxConns int, opts Options) *Pool {
 	p := NewPool(opts)
-	p.Add(1, "unix", s.addr, maxConns)
+	p.Add(1, "unix", s.addr, maxConns, true)
 	t.Cleanup(p.Close)
 	return p
 }

@@ -30,7 +30,7 @@ func startPyFixture(t *testing.T, app string) *pyFixture {
 	for range 2 {
 		w := startWorker(t, app, 4)
 		fx.workers = append(fx.workers, w)
-		fx.pool.Add(w.pid(), "unix", w.sock, 4)
+		fx.pool.Add(w.pid(), "unix", w.sock, 4, true)
 	}
 	fx.root = startFront(t, fx.pool, "")
 	fx.mount = startFront(t, fx.pool, "/mount")

@@ -48,14 +48,16 @@ func TestBenchFront(t *testing.T) {
 	// connections hold a worker thread, so together they stay within the threads.
 	perProc := max(1, frontWorkers*frontThreads/numCPU())
 	py := &nginxFront{name: "pyworkers", sockets: socks, keepalive: perProc}
+	pyNew := &nginxFront{name: "pyworkers_new", sockets: socks}
 	uu := &nginxFront{name: "uwsgi", sockets: []string{uSock}, keepalive: perProc}
-	startNginx(t, []*nginxFront{py, uu})
+	startNginx(t, []*nginxFront{py, pyNew, uu})
 	zPy := startZoo(t, hello)
 	zU := startZoo(t, uw)
 
 	targets := []target{
-		{name: "nginx → worker.py", url: fmt.Sprintf("http://127.0.0.1:%d/", py.port)},
-		{name: "zoo-dev → worker.py", url: zPy.URL + "/", ref: "nginx → worker.py"},
+		{name: "nginx → worker.py, new conn", url: fmt.Sprintf("http://127.0.0.1:%d/", pyNew.port)},
+		{name: "nginx → worker.py, keepalive", url: fmt.Sprintf("http://127.0.0.1:%d/", py.port), ref: "nginx → worker.py, new conn"},
+		{name: "zoo-dev → worker.py", url: zPy.URL + "/", ref: "nginx → worker.py, new conn"},
 		{name: "nginx → uWSGI", url: fmt.Sprintf("http://127.0.0.1:%d/", uu.port)},
 		{name: "zoo-dev → uWSGI", url: zU.URL + "/", ref: "nginx → uWSGI"},
 	}
@@ -64,7 +66,9 @@ func TestBenchFront(t *testing.T) {
 		targets, []int{16, 64}, res) +
 		"\nzoo-dev starts its own workers from the same worker.py, interpreter and app; nginx reaches workers the bench starts. " +
 		"uWSGI runs `--fastcgi-socket` with the same processes and threads; zoo-dev runs it as a custom engine from zoo.toml. " +
-		"uWSGI closes every FastCGI connection after the response (it ignores FCGI_KEEP_CONN), so neither front keeps connections to it.\n")
+		"uWSGI closes every FastCGI connection after the response (it ignores FCGI_KEEP_CONN), so neither front keeps connections to it. "+
+		"nginx with keepalive opens more upstream connections than the workers have threads and keeps idle ones, and worker.py gives each "+
+		"connection a thread until it closes: requests wait in the socket backlog (see p99), so the reference row is nginx with a connection per request.\n")
 }
 
 // tomlList renders strings as a TOML array.

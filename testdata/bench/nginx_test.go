@@ -35,7 +35,7 @@ http {
 type nginxFront struct {
 	name      string   // upstream name
 	sockets   []string // unix socket paths of the FastCGI servers
-	keepalive int      // idle kept connections per nginx worker process
+	keepalive int      // idle kept connections per nginx worker process; 0: a connection per request
 	port      int      // filled by startNginx
 }
 
@@ -56,17 +56,22 @@ func startNginx(t *testing.T, fronts []*nginxFront) {
 		for _, s := range f.sockets {
 			fmt.Fprintf(&ups, "    server unix:%s;\n", s)
 		}
-		fmt.Fprintf(&ups, "    keepalive %d;\n  }\n", f.keepalive)
+		keep := "off"
+		if f.keepalive > 0 {
+			fmt.Fprintf(&ups, "    keepalive %d;\n", f.keepalive)
+			keep = "on"
+		}
+		ups.WriteString("  }\n")
 		fmt.Fprintf(&srvs, `  server {
     listen 127.0.0.1:%d;
     location / {
       include /etc/nginx/fastcgi_params;
       fastcgi_param PATH_INFO $uri;
       fastcgi_pass %s;
-      fastcgi_keep_conn on;
+      fastcgi_keep_conn %s;
     }
   }
-`, f.port, f.name)
+`, f.port, f.name, keep)
 	}
 	user := "" // as root nginx's workers would run as nobody and not reach the sockets
 	if os.Geteuid() == 0 {

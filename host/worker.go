@@ -125,6 +125,22 @@ func (w *worker) awaitReady(ctx context.Context, status *os.File, timeout time.D
 
 func (w *worker) pid() int { return w.proc.pid() }
 
+// crashGrace is how long a crash page waits for a dying worker's last words.
+const crashGrace = 200 * time.Millisecond
+
+// lastStderr returns the worker's last stderr lines for a crash page. A worker
+// whose connection just broke is usually dying: once it has exited, everything
+// it wrote has been read, so wait a moment for that.
+func (w *worker) lastStderr() []string {
+	t := time.NewTimer(crashGrace)
+	defer t.Stop()
+	select {
+	case <-w.proc.done:
+	case <-t.C:
+	}
+	return w.tail.Lines()
+}
+
 // stop ends the worker by escalation and removes its socket.
 func (w *worker) stop(grace time.Duration) {
 	w.proc.stop(grace)

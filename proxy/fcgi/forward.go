@@ -49,14 +49,32 @@ func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string,
 	w.WriteHeader(resp.StatusCode)
 	res.Bytes, res.Err = stream(w, rc, resp)
 	resp.Body.Close()
+	finishBody(rc, resp.StdinDone())
+	return res
+}
+
+// stdinGrace is how long a finished response waits for the rest of a request
+// body that is still on its way before it stops reading it.
+const stdinGrace = 250 * time.Millisecond
+
+// finishBody makes sure nothing reads the request body after the handler
+// returns. A body still arriving when the worker has answered gets a moment
+// to end (the last record is usually in flight); then reading it stops.
+func finishBody(rc *http.ResponseController, done <-chan struct{}) {
 	select {
-	case <-resp.StdinDone():
-	default: // the worker answered before taking the whole body: stop reading it
+	case <-done:
+		return
+	default:
+	}
+	t := time.NewTimer(stdinGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
 		if rc.SetReadDeadline(time.Now()) == nil {
-			<-resp.StdinDone()
+			<-done
 		}
 	}
-	return res
 }
 
 // stream copies the body, flushing before every read that must wait for the worker.

@@ -66,8 +66,8 @@ func TestBenchFront(t *testing.T) {
 		targets, []int{16, 64}, res) +
 		"\nzoo-dev starts its own workers from the same worker.py, interpreter and app; nginx reaches workers the bench starts. " +
 		"uWSGI runs `--fastcgi-socket` with the same processes and threads; zoo-dev runs it as a custom engine from zoo.toml. " +
-		"uWSGI closes every FastCGI connection after the response (it ignores FCGI_KEEP_CONN), so neither front keeps connections to it. "+
-		"nginx with keepalive opens more upstream connections than the workers have threads and keeps idle ones, and worker.py gives each "+
+		"uWSGI closes every FastCGI connection after the response (it ignores FCGI_KEEP_CONN), so neither front keeps connections to it. " +
+		"nginx with keepalive opens more upstream connections than the workers have threads and keeps idle ones, and worker.py gives each " +
 		"connection a thread until it closes: requests wait in the socket backlog (see p99), so the reference row is nginx with a connection per request.\n")
 }
 

@@ -48,7 +48,8 @@ func TestBenchFront(t *testing.T) {
 	// connections hold a worker thread, so together they stay within the threads.
 	perProc := max(1, frontWorkers*frontThreads/numCPU())
 	py := &nginxFront{name: "pyworkers", sockets: socks, keepalive: perProc}
-	pyNew := &nginxFront{name: "pyworkers_new", sockets: socks}
+	// Its own workers: idle connections kept by the other front would hold every thread of shared ones.
+	pyNew := &nginxFront{name: "pyworkers_new", sockets: startWorkers(t, hello, frontWorkers, frontThreads)}
 	uu := &nginxFront{name: "uwsgi", sockets: []string{uSock}, keepalive: perProc}
 	startNginx(t, []*nginxFront{py, pyNew, uu})
 	zPy := startZoo(t, hello)

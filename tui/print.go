@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -15,17 +16,22 @@ const stampLayout = "15:04:05.000"
 // and Event.Line) as events arrive, until ctx is done; then it prints what is still
 // waiting and returns. Drops by the subscriber are reported as a line of their own.
 // Worker snapshots are left out: they are for the dashboard's table.
+// Each batch is written with one write, not one per line.
 func PrintLines(ctx context.Context, w io.Writer, sub *host.Sub) error {
 	var buf []host.Event
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for {
+		done := false
 		select {
 		case <-ctx.Done():
-			_, err := flushLines(w, sub, buf)
-			return err
+			done = true
 		case <-sub.Ready():
 		}
 		var err error
-		if buf, err = flushLines(w, sub, buf); err != nil {
+		if buf, err = flushLines(bw, sub, buf); err == nil {
+			err = bw.Flush()
+		}
+		if err != nil || done {
 			return err
 		}
 	}

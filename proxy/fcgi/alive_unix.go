@@ -9,7 +9,12 @@ import (
 
 // alive reports whether an idle connection can be reused: the peer has not
 // closed it and sent nothing unasked. It peeks without blocking, one syscall.
+// A unix socket needs no peek: writing to one its peer closed fails at once
+// (EPIPE), and that first failed write is retried on a new connection.
 func alive(nc net.Conn) bool {
+	if _, unix := nc.(*net.UnixConn); unix {
+		return true
+	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return true

@@ -48,6 +48,7 @@ type app struct {
 	crashes  []time.Time        // recent crash times, for backoff and crash-loop reports
 	jobs     sync.WaitGroup     // launches, replacements and retirements in flight
 	scaler   autoscaler
+	spares   spares
 }
 
 func newApp(s *appSpec, opts Options) *app {

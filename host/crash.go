@@ -165,6 +165,7 @@ func (a *app) shutdown(lc *loopChans) {
 	if a.serving != nil {
 		a.serving.stop()
 	}
+	a.spares.drop(a)
 	a.jobs.Wait()
 	a.setState(StateStopped, "")
 }

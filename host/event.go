@@ -100,6 +100,7 @@ type ReloadInfo struct {
 	Ready    time.Duration // from the start of the reload to the new generation ready
 	Total    time.Duration // from the first change seen to new requests served by the new generation
 	Gen      int           // the generation now serving
+	Spares   int           // workers of the new generation that were spares, libraries preloaded
 	Err      string        // non-empty when the new generation failed and the old one kept serving
 }
 
@@ -136,8 +137,8 @@ func (e Event) Line() string {
 			return fmt.Sprintf("[%s] reload: %s, new code failed, still serving generation %d: %s",
 				e.App, cause, r.Gen, r.Err)
 		}
-		return fmt.Sprintf("[%s] reload: %s, serving new code after %d ms (debounce %d ms, workers ready %d ms, generation %d)",
-			e.App, cause, r.Total.Milliseconds(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Gen)
+		return fmt.Sprintf("[%s] reload: %s, serving new code after %d ms (debounce %d ms, workers ready %d ms, %d from spares, generation %d)",
+			e.App, cause, r.Total.Milliseconds(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Spares, r.Gen)
 	case KindWorkers:
 		return fmt.Sprintf("[%s] workers: %d", e.App, len(e.Workers))
 	}

@@ -13,6 +13,17 @@ type generation struct {
 	workers []*worker
 }
 
+// fromSpares counts the workers of g that were spares.
+func (g *generation) fromSpares() int {
+	n := 0
+	for _, w := range g.workers {
+		if w.wasSpare {
+			n++
+		}
+	}
+	return n
+}
+
 func (g *generation) endpoints(threads int) []Endpoint {
 	eps := make([]Endpoint, 0, len(g.workers))
 	for _, w := range g.workers {
@@ -69,7 +80,7 @@ type launchResult struct {
 
 // startGeneration starts n workers of generation id; on any failure it stops the
 // ones that started and returns the first error, preferring an import error.
-func (a *app) startGeneration(ctx context.Context, id, n int) (*generation, error) {
+func (a *app) startGeneration(ctx context.Context, id, n int, spares []*spare) (*generation, error) {
 	type res struct {
 		w   *worker
 		err error
@@ -77,10 +88,17 @@ func (a *app) startGeneration(ctx context.Context, id, n int) (*generation, erro
 	results := make(chan res, n)
 	for i := 0; i < n; i++ {
 		seq := a.nextWorker()
+		var sp *spare
+		if i < len(spares) {
+			sp = spares[i]
+		}
 		go func() {
-			w, err := startWorker(ctx, a.spec, id, seq, a.emit)
+			w, err := a.claimOrStart(ctx, sp, id, seq)
 			results <- res{w, err}
 		}()
+	}
+	for _, sp := range spares[min(n, len(spares)):] {
+		sp.discard() // more than needed: the worker count went down
 	}
 	g := &generation{id: id}
 	var firstErr error

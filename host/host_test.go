@@ -228,3 +228,20 @@ func TestSetWorkersScalesWithinLimits(t *testing.T) {
 	h.SetWorkers("t", -1)
 	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindLog && strings.Contains(e.Text, "already 1") })
 }
+
+// A restart takes its workers from the spares started after the previous
+// generation, with the libraries the app used already imported.
+func TestRestartUsesSpares(t *testing.T) {
+	app := "import json, email.mime.text\n" + okApp // libraries a spare preloads
+	h, front, sub := runHost(t, testApp(t, map[string]string{"app.py": app}))
+	waitServe(t, front)
+	h.Restart("t")
+	e := waitEvent(t, sub, func(e Event) bool { return e.Kind == KindReload })
+	if e.Reload.Err != "" || e.Reload.Spares != 1 {
+		t.Fatalf("reload %+v, want its one worker from a spare", e.Reload)
+	}
+	s := waitServe(t, front)
+	if len(s.workers) != 1 || s.gen != 2 {
+		t.Fatalf("Serve after restart = %+v", s)
+	}
+}

@@ -94,6 +94,10 @@ func (a *app) startLaunch(ctx context.Context, lc *loopChans, l launch) {
 		a.setState(StateStarting, fmt.Sprintf("starting %d worker(s)", n))
 	}
 	out := a.deploy
+	if l.deploy {
+		a.spares.drop(a) // the deploy may install other versions of the libraries they hold
+	}
+	spares := a.spares.take(n)
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
@@ -105,7 +109,7 @@ func (a *app) startLaunch(ctx context.Context, lc *loopChans, l launch) {
 				return
 			}
 		}
-		r.gen, r.err = a.startGeneration(lctx, id, n)
+		r.gen, r.err = a.startGeneration(lctx, id, n, spares)
 		r.ready = time.Now()
 		if !a.deliver(ctx, lc.launched, r) && r.gen != nil {
 			r.gen.stop()
@@ -146,10 +150,12 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 		a.watchExit(ctx, lc, r.gen, w)
 	}
 	a.setState(StateRunning, fmt.Sprintf("generation %d, %d worker(s)", r.gen.id, len(r.gen.workers)))
+	a.spares.remember(a.spec, r.gen.id, r.gen.workers[0].modules)
+	a.spares.fill(a, a.want)
 	if old != nil {
 		a.bus.Publish(Event{App: a.name, Kind: KindReload, Reload: &ReloadInfo{
 			Trigger: r.trigger, Debounce: r.began.Sub(r.first), Ready: r.ready.Sub(r.began),
-			Total: switched.Sub(r.first), Gen: r.gen.id}})
+			Total: switched.Sub(r.first), Gen: r.gen.id, Spares: r.gen.fromSpares()}})
 		a.retire(old)
 	}
 	a.publishWorkers()
@@ -158,6 +164,7 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 // failOrKeep reports a failed launch: the old generation keeps serving when there is
 // one; otherwise the app is FAILED.
 func (a *app) failOrKeep(r launchResult, why string) {
+	a.spares.fill(a, a.want) // warm again for the fix
 	if a.serving != nil {
 		a.bus.Publish(Event{App: a.name, Kind: KindReload, Reload: &ReloadInfo{
 			Trigger: r.trigger, Gen: a.serving.id, Err: summary(r.cause())}})

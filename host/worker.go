@@ -21,6 +21,8 @@ type worker struct {
 	address  string
 	lifeline *os.File // write end of the worker's stdin; closing it (or dying) ends the worker
 	keepConn bool     // it honours FCGI_KEEP_CONN: zoo-dev's worker does, a custom engine may not
+	modules  []string // the libraries it loaded, as it reported when ready
+	wasSpare bool     // it was started ahead as a spare, libraries preloaded
 	tail     *tail    // its last stderr lines, for the crash page
 }
 
@@ -31,10 +33,11 @@ func (e *ImportError) Error() string { return "import failed:\n" + e.Traceback }
 
 // workerStatus is one JSON line the worker writes on its status pipe.
 type workerStatus struct {
-	Event     string `json:"event"` // "ready" or "import_error"
-	PID       int    `json:"pid"`
-	Bind      string `json:"bind"`
-	Traceback string `json:"traceback"`
+	Event     string   `json:"event"` // "ready" or "import_error"
+	PID       int      `json:"pid"`
+	Bind      string   `json:"bind"`
+	Traceback string   `json:"traceback"`
+	Modules   []string `json:"modules"` // with ready: the libraries it loaded, for spares to preload
 }
 
 // startWorker launches worker n of generation gen and returns once it is ready to
@@ -43,11 +46,30 @@ func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	if s.engine != nil {
 		return startCustom(ctx, s, gen, n, emit)
 	}
+	w, status, err := spawnWorker(s, gen, n, emit, "")
+	if err != nil {
+		return nil, err
+	}
+	defer status.Close()
+	if err := w.awaitReady(ctx, status, s.cfg.StartTimeout); err != nil {
+		w.stop(stopGrace)
+		return nil, err
+	}
+	return w, nil
+}
+
+// spawnWorker starts the Python worker process and returns it with the read end of
+// its status pipe. With a preload file it is a spare: it imports those modules and
+// holds until told "go" on its lifeline.
+func spawnWorker(s *appSpec, gen, n int, emit emitFunc, preload string) (*worker, *os.File, error) {
 	a := s.cfg
 	sock := filepath.Join(s.runDir, fmt.Sprintf("g%d-w%d.sock", gen, n))
 	os.Remove(sock)
 	args := []string{"-u", s.script, "--root", a.Root, "--bind", "unix:" + sock,
 		"--threads", strconv.Itoa(a.Threads), "--status-fd", "3", "--lifeline"}
+	if preload != "" {
+		args = append(args, "--preload-file", preload, "--hold")
+	}
 	if a.WSGIApp != "" {
 		args = append(args, "--app", a.WSGIApp)
 	} else {
@@ -55,13 +77,13 @@ func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	}
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer statusR.Close()
 	lifeR, lifeW, err := os.Pipe()
 	if err != nil {
+		statusR.Close()
 		statusW.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	cmd := exec.Command(a.Python, args...)
 	cmd.Dir, cmd.Env = a.Root, s.env
@@ -75,14 +97,11 @@ func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	lifeR.Close()
 	if err != nil {
 		lifeW.Close()
-		return nil, fmt.Errorf("start worker with %s: %w", a.Python, err)
+		statusR.Close()
+		return nil, nil, fmt.Errorf("start worker with %s: %w", a.Python, err)
 	}
 	pid.set(w.proc.pid())
-	if err := w.awaitReady(ctx, statusR, a.StartTimeout); err != nil {
-		w.stop(stopGrace)
-		return nil, err
-	}
-	return w, nil
+	return w, statusR, nil
 }
 
 // awaitReady reads the status pipe until the worker says ready or import_error,
@@ -109,6 +128,7 @@ func (w *worker) awaitReady(ctx context.Context, status *os.File, timeout time.D
 	case st := <-got:
 		switch st.Event {
 		case "ready":
+			w.modules = st.Modules
 			return nil
 		case "import_error":
 			return &ImportError{Traceback: st.Traceback}

@@ -12,6 +12,12 @@
 //	                         {"event":"import_error","pid":P,"traceback":"..."}  exit status 3
 //	                         {"event":"bind_error","pid":P,"error":"..."}        exit status 4
 //	    --lifeline           stdin is a pipe from the parent; its EOF ends the worker at once
+//	    --preload-file F     import the modules listed in F (one a line) first
+//	    --hold               then wait for a line "go" on stdin before importing the app:
+//	                         a spare started ahead of a reload
+//
+// The ready line also carries "modules": the libraries the worker loaded (the standard
+// library and site-packages, not the app's own code), which the host preloads in spares.
 //
 // SIGTERM or SIGINT: stop accepting, finish in-flight requests (up to 10 s), exit 0. The worker
 // answers FCGI_GET_VALUES with FCGI_MAX_CONNS = FCGI_MAX_REQS = threads and FCGI_MPXS_CONNS = 0.

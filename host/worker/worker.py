@@ -10,10 +10,13 @@ and starts it like this (a contract: keep it):
       [--threads N]      connections served at once, one thread each (default 4); more wait
                          in the listen backlog
       [--status-fd N]    a pipe to the parent; one JSON line, then the fd is closed:
-                         {"event":"ready","pid":P,"bind":"unix:/..."}   app imported, listening
+                         {"event":"ready","pid":P,"bind":"unix:/...","modules":[...]}  app imported,
+                         listening; modules: the libraries loaded (not the app's code), to preload
                          {"event":"import_error","pid":P,"traceback":"..."}   then exit 3
                          {"event":"bind_error","pid":P,"error":"..."}   then exit 4
       [--lifeline]       stdin is a pipe from the parent: its EOF ends the worker at once
+      [--preload-file F] import the modules listed in F (one a line) before anything else
+      [--hold]           then wait for a line "go" on stdin before importing the app (a spare)
 
 Signals: SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s) and exit 0;
 a second signal exits at once. SIGUSR1 prints every thread's stack to stderr. The unix socket file is removed on exit.
@@ -841,6 +844,57 @@ class Status:
         self.fd = None
 
 
+def preload(path):
+    """Import the libraries a previous worker of this app used, so that a reload
+    only has to import the app's own code. A module that fails is skipped."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            names = [line.strip() for line in f if line.strip()]
+    except OSError as err:
+        log("preload: %s" % err)
+        return
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+
+
+def wait_for_go():
+    """A spare worker waits here, libraries loaded, until the parent says 'go' on
+    stdin; EOF (the parent is gone or no longer needs it) ends it."""
+    buf = b""
+    while b"\n" not in buf:
+        try:
+            data = os.read(0, 64)
+        except InterruptedError:
+            continue
+        except OSError:
+            data = b""
+        if not data:
+            os._exit(0)
+        buf += data
+
+
+def library_modules(root):
+    """The modules loaded now that are not the app's own code: the standard library
+    and installed packages (site-packages, also inside the project), for preloading."""
+    prefixes = {os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    root = os.path.abspath(root) + os.sep
+    me = os.path.abspath(__file__)
+    names = []
+    for name, mod in list(sys.modules.items()):
+        f = getattr(mod, "__file__", None)
+        if name == "__main__" or not isinstance(f, str):
+            continue
+        f = os.path.abspath(f)
+        parts = f.split(os.sep)
+        library = "site-packages" in parts or "dist-packages" in parts or any(f.startswith(p) for p in prefixes)
+        if f != me and (library or not f.startswith(root)):
+            names.append(name)
+    return names
+
+
 def watch_lifeline(server):
     """Exit at once when stdin (a pipe from the parent) reaches EOF: the parent died."""
     while True:
@@ -865,6 +919,9 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, default=4, help="connections served at once")
     p.add_argument("--status-fd", type=int, help="pipe fd for the ready/import_error line")
     p.add_argument("--lifeline", action="store_true", help="exit when stdin reaches EOF")
+    p.add_argument("--preload-file", help="import the modules listed in this file (one a line) first")
+    p.add_argument("--hold", action="store_true",
+                   help="after preloading, wait for a line 'go' on stdin before importing the app")
     args = p.parse_args(argv)
     if args.threads < 1:
         p.error("--threads must be at least 1")
@@ -884,6 +941,10 @@ def main(argv=None):
     else:
         sys.path.insert(0, root)
     os.chdir(root)
+    if args.preload_file:
+        preload(args.preload_file)
+    if args.hold:
+        wait_for_go()
     try:
         app = load_app(args)
     except BaseException:
@@ -903,7 +964,7 @@ def main(argv=None):
     faulthandler.register(signal.SIGUSR1, all_threads=True)    # kill -USR1: dump every stack
     if args.lifeline:
         threading.Thread(target=watch_lifeline, args=(server,), name="lifeline", daemon=True).start()
-    status.send(event="ready", bind=name)
+    status.send(event="ready", bind=name, modules=library_modules(root))
     try:
         server.serve_forever()
     finally:

@@ -108,40 +108,6 @@ func (a *app) workerAdded(ctx context.Context, lc *loopChans, r added) {
 	a.publishWorkers()
 }
 
-// scale changes the wanted worker count within 1 and max workers: missing workers
-// start in the background, extra ones stop after their in-flight requests.
-func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
-	want := min(max(a.want+delta, 1), max(a.spec.cfg.MaxWorkers, 1))
-	if want == a.want {
-		a.logf(LevelWarn, "workers: already %d (min 1, max %d)", a.want, a.spec.cfg.MaxWorkers)
-		return
-	}
-	a.want = want
-	a.logf(LevelInfo, "workers: %d", want)
-	g := a.serving
-	if g == nil {
-		return // the launch in progress or the next one starts want workers
-	}
-	if have := len(g.workers) + lc.pending; have < want {
-		lc.pending += want - have
-		if lc.replace == nil {
-			lc.replace = time.After(0)
-		}
-	}
-	lc.pending = max(0, min(lc.pending, want-len(g.workers)))
-	if len(g.workers) > want {
-		extra := append([]*worker(nil), g.workers[want:]...)
-		g.workers = g.workers[:want]
-		a.front.Serve(a.name, g.id, g.endpoints(a.spec.cfg.Threads))
-		a.jobs.Add(1)
-		go func() {
-			defer a.jobs.Done()
-			(&generation{workers: extra}).stop()
-		}()
-	}
-	a.publishWorkers()
-}
-
 // publishWorkers sends a snapshot of the serving workers.
 func (a *app) publishWorkers() {
 	var rows []WorkerInfo

@@ -144,6 +144,7 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 	}
 	old := a.serving
 	a.serving = r.gen
+	lc.pending = 0 // replacements owed to the old generation: the new one is whole
 	a.front.Serve(a.name, r.gen.id, r.gen.endpoints(a.spec.cfg.Threads))
 	switched := time.Now()
 	for _, w := range r.gen.workers {

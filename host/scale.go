@@ -1,6 +1,9 @@
 package host
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Scaling by load, like Helicon Zoo between minInstances and maxInstances: a worker
 // more when every request slot was taken at two ticks in a row, a worker fewer after
@@ -59,4 +62,38 @@ func (a *app) autoscale(ctx context.Context, lc *loopChans) {
 		a.logf(LevelInfo, "workers: load asks for %+d", d)
 		a.scale(ctx, lc, d)
 	}
+}
+
+// scale changes the wanted worker count within 1 and max workers: missing workers
+// start in the background, extra ones stop after their in-flight requests.
+func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
+	want := min(max(a.want+delta, 1), max(a.spec.cfg.MaxWorkers, 1))
+	if want == a.want {
+		a.logf(LevelWarn, "workers: already %d (min 1, max %d)", a.want, a.spec.cfg.MaxWorkers)
+		return
+	}
+	a.want = want
+	a.logf(LevelInfo, "workers: %d", want)
+	g := a.serving
+	if g == nil {
+		return // the launch in progress or the next one starts want workers
+	}
+	if have := len(g.workers) + lc.pending; have < want {
+		lc.pending += want - have
+		if lc.replace == nil {
+			lc.replace = time.After(0)
+		}
+	}
+	lc.pending = max(0, min(lc.pending, want-len(g.workers)))
+	if len(g.workers) > want {
+		extra := append([]*worker(nil), g.workers[want:]...)
+		g.workers = g.workers[:want]
+		a.front.Serve(a.name, g.id, g.endpoints(a.spec.cfg.Threads))
+		a.jobs.Add(1)
+		go func() {
+			defer a.jobs.Done()
+			(&generation{workers: extra}).stop()
+		}()
+	}
+	a.publishWorkers()
 }

@@ -25,7 +25,6 @@ type Server struct {
 	routes []*route // longest prefix first
 	byName map[string]*route
 	bus    *host.Bus
-	fcgi   fcgi.Options
 }
 
 var _ host.Frontend = (*Server)(nil)
@@ -105,7 +104,7 @@ func (s *Server) Load(app string) map[int]host.Load {
 }
 
 func (s *Server) fcgiOptions(rt *route) fcgi.Options {
-	o := s.fcgi
+	var o fcgi.Options
 	o.IdleTimeout = rt.cfg.RequestTimeout
 	o.FirstByteTimeout = rt.cfg.RequestTimeout
 	o.QueueTimeout = rt.cfg.StartTimeout // a request waits this long for a worker, busy or starting
@@ -133,8 +132,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		worker = s.forward(cw, r, rt)
 	}
 	if rt != nil {
+		status := cw.status()
+		if !cw.wrote && r.Context().Err() != nil {
+			status = fcgi.StatusClientClosed // the client went away before an answer
+		}
 		s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindRequest, Request: &host.RequestInfo{
-			Method: r.Method, Path: r.RequestURI, Status: cw.status(), Bytes: cw.n,
+			Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
 			Duration: time.Since(start), Worker: worker}})
 	}
 }

@@ -123,7 +123,7 @@ func (m *tmuxTerm) until(timeout time.Duration, cond func() bool, what string) {
 
 var (
 	dashRunningRE = regexp.MustCompile(`(http://127\.0\.0\.1:\d+/)\s+RUNNING`)
-	dashRestartRE = regexp.MustCompile(`reload after restart: new code served in \d+ ms \(generation 2\)`)
+	dashRestartRE = regexp.MustCompile(`reload: after restart, serving new code after \d+ ms \(generation 2\)`)
 )
 
 // TestDashboardInTmux drives the dashboard as a user does in a real 120×40

@@ -115,6 +115,19 @@ type WorkerInfo struct {
 	Restarts int
 }
 
+// Text says in one line what the reload did, e.g.
+// "reload: wsgi.py changed, serving new code after 54 ms".
+func (r *ReloadInfo) Text() string {
+	cause := r.Trigger + " changed"
+	if r.Trigger == "restart" || r.Trigger == "redeploy" {
+		cause = "after " + r.Trigger
+	}
+	if r.Err != "" {
+		return fmt.Sprintf("reload: %s, new code failed, still serving generation %d: %s", cause, r.Gen, r.Err)
+	}
+	return fmt.Sprintf("reload: %s, serving new code after %d ms", cause, r.Total.Milliseconds())
+}
+
 // Line renders the event as one line of headless output, without the time stamp.
 func (e Event) Line() string {
 	switch e.Kind {
@@ -129,16 +142,11 @@ func (e Event) Line() string {
 			r.Duration.Round(10*time.Microsecond), r.Worker)
 	case KindReload:
 		r := e.Reload
-		cause := r.Trigger + " changed"
-		if r.Trigger == "restart" || r.Trigger == "redeploy" {
-			cause = "after " + r.Trigger
-		}
 		if r.Err != "" {
-			return fmt.Sprintf("[%s] reload: %s, new code failed, still serving generation %d: %s",
-				e.App, cause, r.Gen, r.Err)
+			return fmt.Sprintf("[%s] %s", e.App, r.Text())
 		}
-		return fmt.Sprintf("[%s] reload: %s, serving new code after %d ms (debounce %d ms, workers ready %d ms, %d from spares, generation %d)",
-			e.App, cause, r.Total.Milliseconds(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Spares, r.Gen)
+		return fmt.Sprintf("[%s] %s (debounce %d ms, workers ready %d ms, %d from spares, generation %d)",
+			e.App, r.Text(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Spares, r.Gen)
 	case KindWorkers:
 		return fmt.Sprintf("[%s] workers: %d", e.App, len(e.Workers))
 	}

@@ -152,8 +152,8 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 		snap := rt.snapshot()
 		switch {
 		case snap.pool != nil:
-			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(line string) {
-				s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceStderr, Text: line})
+			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(pid int, line string) {
+				s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceStderr, Worker: pid, Text: line})
 			})
 			if res.Err == nil || res.Started {
 				return res.Backend

@@ -149,10 +149,9 @@ func reloadText(r *host.ReloadInfo) string {
 		return "reload"
 	}
 	if r.Err != "" {
-		return fmt.Sprintf("reload after %s failed, still serving generation %d: %s", r.Trigger, r.Gen, r.Err)
+		return r.Text()
 	}
-	return fmt.Sprintf("reload after %s: new code served in %d ms (generation %d)",
-		r.Trigger, r.Total.Milliseconds(), r.Gen)
+	return fmt.Sprintf("%s (generation %d)", r.Text(), r.Gen)
 }
 
 // fmtDuration prints a request time the way people read them: 850µs, 12.3ms, 1.20s.

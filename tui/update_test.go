@@ -44,7 +44,7 @@ func TestEventsFoldIntoHeader(t *testing.T) {
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "3 errors") }},
 		{"reload time", []host.Event{{Time: t0.Add(-4 * time.Second), App: "web", Kind: host.KindReload, Reload: &host.ReloadInfo{Trigger: "wsgi.py", Total: 340 * time.Millisecond, Gen: 3}}},
 			func(t *testing.T, a *appState, view string) {
-				wantIn(t, view, "reload 11:59:56 (340 ms, generation 3)", "reload after wsgi.py: new code served in 340 ms")
+				wantIn(t, view, "reload 11:59:56 (340 ms, generation 3)", "reload: wsgi.py changed, serving new code after 340 ms")
 			}},
 		{"workers table", []host.Event{workersEv("web", 2)},
 			func(t *testing.T, a *appState, view string) {

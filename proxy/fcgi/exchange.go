@@ -34,11 +34,11 @@ type exchange struct {
 	released  atomic.Bool
 }
 
-func newExchange(p *Pool, ctx context.Context, c *conn, stderr func(string)) *exchange {
+func newExchange(p *Pool, ctx context.Context, c *conn, stderr func(int, string)) *exchange {
 	c.rd.reset()
 	c.uses++
 	x := &exchange{pool: p, c: c, ctx: ctx}
-	x.stderr.fn = stderr
+	x.stderr.fn, x.stderr.worker = stderr, c.be.ID
 	nc := c.nc
 	x.stop = context.AfterFunc(ctx, func() { nc.Close() })
 	return x

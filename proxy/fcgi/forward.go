@@ -27,7 +27,7 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 // client whenever the worker has nothing more to read yet. When it fails
 // before any header was written it writes nothing: the caller renders the
 // error page for Result.Status.
-func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string, onStderr func(string)) Result {
+func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string, onStderr func(worker int, line string)) Result {
 	rc := http.NewResponseController(w)
 	rc.EnableFullDuplex() // read the request body while the response is written
 	req := &Request{Params: BuildParams(r, scriptName), Body: r.Body, ContentLength: r.ContentLength, Stderr: onStderr}

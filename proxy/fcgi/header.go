@@ -92,7 +92,8 @@ func parseHeader(block []byte) (int, http.Header, error) {
 // lineSplitter turns STDERR content into lines as they complete; a line
 // longer than 64 KiB is cut there.
 type lineSplitter struct {
-	fn      func(string)
+	fn      func(worker int, line string)
+	worker  int
 	partial []byte
 }
 
@@ -121,7 +122,7 @@ func (s *lineSplitter) write(b []byte) {
 }
 
 func (s *lineSplitter) emit(line []byte) {
-	s.fn(string(bytes.TrimRight(line, "\r")))
+	s.fn(s.worker, string(bytes.TrimRight(line, "\r")))
 }
 
 // flush delivers a last line without a newline.

@@ -41,7 +41,7 @@ type Request struct {
 	// ContentLength is the body's length: 0 means no body, -1 unknown (the
 	// body is spooled first, to memory up to 1 MiB, then to a temp file).
 	ContentLength int64
-	Stderr        func(line string) // each STDERR line as it arrives; may be nil
+	Stderr        func(worker int, line string) // each STDERR line as it arrives, with the worker id; may be nil
 }
 
 // Response is the worker's answer. Body streams the rest of STDOUT; reading it

@@ -156,7 +156,7 @@ type front struct {
 func startFront(t testing.TB, p *Pool, script string) *front {
 	f := &front{done: make(chan Result, 1000)}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res := Forward(w, r, p, script, func(line string) {
+		res := Forward(w, r, p, script, func(_ int, line string) {
 			f.mu.Lock()
 			f.stderr = append(f.stderr, line)
 			f.mu.Unlock()

@@ -38,17 +38,19 @@ type app struct {
 	seq   atomic.Int64 // worker numbers, for socket names
 
 	// loop state
-	state    State
-	serving  *generation
-	genSeq   int
-	want     int // desired worker count
-	deploy   *Output
-	failedIn string             // "deploy" or "start": what put the app in StateFailed
-	starting context.CancelFunc // cancels the launch in progress, nil when none
-	crashes  []time.Time        // recent crash times, for backoff and crash-loop reports
-	jobs     sync.WaitGroup     // launches, replacements and retirements in flight
-	scaler   autoscaler
-	spares   spares
+	state      State
+	serving    *generation
+	genSeq     int
+	want       int // desired worker count
+	deploy     *Output
+	failedIn   string         // "deploy" or "start": what put the app in StateFailed
+	current    *running       // the launch in progress, nil when none
+	queued     *launch        // a launch asked for while a deploy runs: it starts when the deploy ends
+	needDeploy bool           // the last deploy did not succeed: every launch deploys first
+	crashes    []time.Time    // recent crash times, for backoff and crash-loop reports
+	jobs       sync.WaitGroup // launches, replacements and retirements in flight
+	scaler     autoscaler
+	spares     spares
 }
 
 func newApp(s *appSpec, opts Options) *app {
@@ -102,6 +104,13 @@ func (a *app) pushStatus(errText string) {
 		st.Err, st.DeployFailed = errText, a.failedIn == "deploy"
 	}
 	a.front.SetStatus(a.name, st)
+}
+
+// running is the launch in progress.
+type running struct {
+	id     int // its generation id: results of any other launch are stale
+	deploy bool
+	cancel context.CancelFunc
 }
 
 // workerExit tells the loop that a worker of a serving generation exited.

@@ -125,8 +125,8 @@ func (a *app) publishWorkers() {
 
 // shutdown stops every process the app started and waits for background jobs.
 func (a *app) shutdown(lc *loopChans) {
-	if a.starting != nil {
-		a.starting()
+	if a.current != nil {
+		a.current.cancel()
 	}
 	if a.serving != nil {
 		a.serving.stop()

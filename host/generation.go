@@ -72,6 +72,7 @@ type launch struct {
 // launchResult is what a launch ends with. gen is nil on failure.
 type launchResult struct {
 	launch
+	id        int // the generation id it started
 	gen       *generation
 	deployErr error // the deploy script failed: nothing else started
 	err       error // a worker failed to start (an *ImportError when the app did not import)

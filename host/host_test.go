@@ -245,3 +245,43 @@ func TestRestartUsesSpares(t *testing.T) {
 		t.Fatalf("Serve after restart = %+v", s)
 	}
 }
+
+// A restart asked for during a deploy waits for it: the deploy is not cut short,
+// then the restart runs.
+func TestRestartDuringDeployWaits(t *testing.T) {
+	a := testApp(t, map[string]string{"app.py": okApp,
+		"deploy.py": "print('step one')\nopen('gate').read()\nprint('step two')\n"})
+	if err := syscall.Mkfifo(filepath.Join(a.Root, "gate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, front, sub := runHost(t, a)
+	waitEvent(t, sub, func(e Event) bool { return e.Source == SourceDeploy && e.Text == "step one" })
+	h.Restart("t")
+	gate, err := os.OpenFile(filepath.Join(a.Root, "gate"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate.WriteString("go\n")
+	gate.Close()
+	waitEvent(t, sub, func(e Event) bool { return e.Source == SourceDeploy && e.Text == "step two" })
+	if s := waitServe(t, front); s.gen != 1 {
+		t.Fatalf("first Serve is generation %d, want 1", s.gen)
+	}
+	if s := waitServe(t, front); s.gen != 2 {
+		t.Fatalf("the restart asked for during the deploy served generation %d, want 2", s.gen)
+	}
+}
+
+// After a failed deploy nothing starts until a deploy succeeds: a restart deploys again.
+func TestFailedDeployRunsAgainOnRestart(t *testing.T) {
+	a := testApp(t, map[string]string{"app.py": okApp,
+		"deploy.py": "import os\nprint('deploying')\nraise SystemExit(0 if os.path.exists('fixed') else 3)\n"})
+	h, front, sub := runHost(t, a)
+	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindState && e.State == StateFailed })
+	os.WriteFile(filepath.Join(a.Root, "fixed"), nil, 0o644)
+	h.Restart("t")
+	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindState && e.State == StateDeploying })
+	if s := waitServe(t, front); s.gen != 2 || len(s.workers) != 1 {
+		t.Fatalf("after the fixed deploy Serve = %+v, want generation 2", s)
+	}
+}

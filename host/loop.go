@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -70,20 +69,34 @@ func (a *app) handle(ctx context.Context, lc *loopChans, c command) {
 	}
 }
 
-// startLaunch begins an application start or reload in the background, cancelling
-// one already in progress (a newer save wins).
+// startLaunch begins an application start or reload in the background. A newer
+// save cancels a launch that is starting workers; a launch that is deploying is
+// never cut short (a half-run deploy leaves a broken install), so the new one waits
+// for it. After a failed deploy every launch deploys again.
 func (a *app) startLaunch(ctx context.Context, lc *loopChans, l launch) {
-	if a.starting != nil {
-		a.starting()
+	if cur := a.current; cur != nil {
+		if cur.deploy {
+			if a.queued != nil {
+				l.deploy = l.deploy || a.queued.deploy
+				l.first = a.queued.first
+			}
+			a.queued = &l
+			return
+		}
+		cur.cancel()
+	}
+	l.deploy = a.spec.cfg.DeployFile != "" && (l.deploy || a.needDeploy)
+	if l.deploy {
+		a.needDeploy = true
 	}
 	lctx, cancel := context.WithCancel(ctx)
-	a.starting = cancel
 	l.began = time.Now()
 	if l.first.IsZero() {
 		l.first = l.began
 	}
 	a.genSeq++
 	id, n := a.genSeq, a.want
+	a.current = &running{id: id, deploy: l.deploy, cancel: cancel}
 	switch {
 	case l.deploy:
 		a.deploy = newOutput(a.spec.cfg.DeployLog)
@@ -101,7 +114,8 @@ func (a *app) startLaunch(ctx context.Context, lc *loopChans, l launch) {
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
-		r := launchResult{launch: l}
+		defer cancel()
+		r := launchResult{launch: l, id: id}
 		if l.deploy {
 			d := &deployer{app: a.spec, emit: a.emit}
 			if r.deployErr = d.run(lctx, out); r.deployErr != nil {
@@ -128,10 +142,18 @@ func (a *app) deliver(ctx context.Context, ch chan launchResult, r launchResult)
 }
 
 func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
-	if errors.Is(r.err, context.Canceled) || errors.Is(r.deployErr, context.Canceled) {
-		return // superseded by a newer launch
+	if a.current == nil || r.id != a.current.id {
+		if r.gen != nil { // superseded by a newer launch
+			a.jobs.Add(1)
+			go func() { defer a.jobs.Done(); r.gen.stop() }()
+		}
+		return
 	}
-	a.starting = nil
+	a.current = nil
+	defer a.startQueued(ctx, lc)
+	if r.deploy && r.deployErr == nil {
+		a.needDeploy = false
+	}
 	switch {
 	case r.deployErr != nil:
 		a.logf(LevelError, "deploy failed: %v", r.deployErr)
@@ -160,6 +182,14 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 		a.retire(old)
 	}
 	a.publishWorkers()
+}
+
+// startQueued starts the launch asked for while a deploy ran.
+func (a *app) startQueued(ctx context.Context, lc *loopChans) {
+	if q := a.queued; q != nil && a.current == nil {
+		a.queued = nil
+		a.startLaunch(ctx, lc, *q)
+	}
 }
 
 // failOrKeep reports a failed launch: the old generation keeps serving when there is

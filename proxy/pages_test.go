@@ -19,7 +19,13 @@ import (
 )
 
 const helloApp = `import os, sys
+def half():
+    yield b"first part"
+    os._exit(9)
 def application(environ, start_response):
+    if environ["PATH_INFO"] == "/half":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return half()
     if environ["PATH_INFO"] == "/crash":
         sys.stderr.write("about to crash: <b>boom</b>\n")
         sys.stderr.flush()
@@ -207,6 +213,22 @@ func TestFailurePages(t *testing.T) {
 				t.Errorf("page contains %q:\n%s", c.notWant, body)
 			}
 		})
+	}
+}
+
+// A worker that dies after its headers went out gives the client a cut response,
+// never one that looks complete.
+func TestWorkerDyingMidResponseCutsIt(t *testing.T) {
+	s := startSite(t, map[string]string{"app.py": helloApp}, nil)
+	waitStatus(t, s.url+"/", false, 200).Body.Close()
+	resp := get(t, s.url+"/half", false)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("the cut response read as complete: %q", body)
+	}
+	if !strings.HasPrefix(string(body), "first part") {
+		t.Errorf("body before the cut: %q", body)
 	}
 }
 

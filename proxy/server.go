@@ -133,12 +133,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rt != nil {
 		status := cw.status()
-		if !cw.wrote && r.Context().Err() != nil {
+		switch {
+		case cw.broken != nil:
+			status = fcgi.StatusFor(cw.broken)
+			s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceZoo,
+				Level: host.LevelError, Worker: worker,
+				Text: fmt.Sprintf("%s %s: response cut off: %v", r.Method, r.RequestURI, cw.broken)})
+		case !cw.wrote && r.Context().Err() != nil:
 			status = fcgi.StatusClientClosed // the client went away before an answer
 		}
 		s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindRequest, Request: &host.RequestInfo{
 			Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
 			Duration: time.Since(start), Worker: worker}})
+		if cw.broken != nil {
+			panic(http.ErrAbortHandler) // the client sees a cut response, not a complete one
+		}
 	}
 }
 
@@ -155,6 +164,9 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(pid int, line string) {
 				s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceStderr, Worker: pid, Text: line})
 			})
+			if res.Started && res.Err != nil && fcgi.StatusFor(res.Err) != fcgi.StatusClientClosed {
+				w.broken = res.Err // the worker failed mid-response
+			}
 			if res.Err == nil || res.Started {
 				return res.Backend
 			}
@@ -184,9 +196,10 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 }
 
 // retryable errors happened before the request reached a worker: the generation was
-// retired or lost its workers in between. The request waits for the next one.
+// retired or lost its workers in between. The request waits for the next one. An
+// error that names a worker reached it, and a request is never sent twice.
 func retryable(err error) bool {
-	return errors.Is(err, fcgi.ErrPoolClosed) || errors.Is(err, fcgi.ErrNoBackend)
+	return backendOf(err) == 0 && (errors.Is(err, fcgi.ErrPoolClosed) || errors.Is(err, fcgi.ErrNoBackend))
 }
 
 // waitChange waits for the route to change; false when the deadline passed or the

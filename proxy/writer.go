@@ -10,9 +10,10 @@ var errAddrInUse = syscall.EADDRINUSE
 // countingWriter records the status and body bytes of a response for its access event.
 type countingWriter struct {
 	http.ResponseWriter
-	code  int
-	n     int64
-	wrote bool // headers sent: too late for an error page
+	code   int
+	n      int64
+	wrote  bool  // headers sent: too late for an error page
+	broken error // the worker failed after the headers went out
 }
 
 // WriteHeader sends the status once; later calls are ignored, so the app's answer

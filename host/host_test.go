@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -283,5 +284,29 @@ func TestFailedDeployRunsAgainOnRestart(t *testing.T) {
 	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindState && e.State == StateDeploying })
 	if s := waitServe(t, front); s.gen != 2 || len(s.workers) != 1 {
 		t.Fatalf("after the fixed deploy Serve = %+v, want generation 2", s)
+	}
+}
+
+// A worker whose child left its process group and holds its output pipes open is
+// still seen to exit, and replaced.
+func TestCrashSeenDespiteChildHoldingOutput(t *testing.T) {
+	app := "import subprocess\n" +
+		"p = subprocess.Popen(['sleep', '300'], start_new_session=True)\n" +
+		"open('child.pids', 'a').write('%d\\n' % p.pid)\n" + okApp
+	a := testApp(t, map[string]string{"app.py": app})
+	t.Cleanup(func() { // the test's own orphans: end them by their pids
+		b, _ := os.ReadFile(filepath.Join(a.Root, "child.pids"))
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	_, front, _ := runHost(t, a)
+	first := waitServe(t, front)
+	syscall.Kill(first.workers[0].PID, syscall.SIGKILL)
+	waitServe(t, front) // the crashed worker taken out
+	if s := waitServe(t, front); len(s.workers) != 1 || s.workers[0].PID == first.workers[0].PID {
+		t.Fatalf("replacement Serve = %+v", s)
 	}
 }

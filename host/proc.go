@@ -47,6 +47,7 @@ func newSpawner() *spawner {
 func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
 	cmd.SysProcAttr = procAttr()
 	var pumps []chan struct{}
+	var reads []*os.File
 	for _, p := range []struct {
 		set  func(io.Writer)
 		line func(string)
@@ -62,6 +63,7 @@ func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
 		defer w.Close() // the child holds its own copy after Start
 		done := make(chan struct{})
 		pumps = append(pumps, done)
+		reads = append(reads, r)
 		go pumpLines(r, p.line, done)
 	}
 	reply := make(chan error, 1)
@@ -72,13 +74,35 @@ func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
 	pr := &proc{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
-		for _, d := range pumps { // all output is delivered before done closes
-			<-d
-		}
+		// Leftovers of the group (children the app started) end with it, now,
+		// while the group id cannot have been reused.
+		killGroup(cmd.Process.Pid, syscall.SIGKILL)
+		waitPumps(pumps, reads)
 		pr.err = err
 		close(pr.done)
 	}()
 	return pr, nil
+}
+
+// pumpGrace bounds how long the output of an exited process is still read: a
+// process that left the group may hold the pipes open.
+const pumpGrace = time.Second
+
+// waitPumps waits until every line of output is delivered, or pumpGrace passes and
+// the pipes are closed.
+func waitPumps(pumps []chan struct{}, reads []*os.File) {
+	t := time.NewTimer(pumpGrace)
+	defer t.Stop()
+	for _, d := range pumps {
+		select {
+		case <-d:
+		case <-t.C:
+			for _, r := range reads {
+				r.Close()
+			}
+			<-d
+		}
+	}
 }
 
 // pumpLines calls line for each line of r (without the newline) until EOF.
@@ -104,8 +128,7 @@ func (p *proc) exitCode() int { return p.cmd.ProcessState.ExitCode() }
 // exit, then sends SIGKILL to the group. It returns when the leader has exited.
 func (p *proc) stop(grace time.Duration) {
 	select {
-	case <-p.done:
-		killGroup(p.pid(), syscall.SIGKILL) // leftovers of an exited leader
+	case <-p.done: // exited, and its group was ended then: its pid may be another's now
 		return
 	default:
 	}

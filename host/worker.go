@@ -38,6 +38,7 @@ type workerStatus struct {
 	Bind      string   `json:"bind"`
 	Traceback string   `json:"traceback"`
 	Modules   []string `json:"modules"` // with ready: the libraries it loaded, for spares to preload
+	Error     string   `json:"error"`   // with bind_error
 }
 
 // startWorker launches worker n of generation gen and returns once it is ready to
@@ -133,7 +134,16 @@ func (w *worker) awaitReady(ctx context.Context, status *os.File, timeout time.D
 		case "import_error":
 			return &ImportError{Traceback: st.Traceback}
 		}
-		<-w.proc.done // the pipe closed without a word: the worker died
+		if st.Event == "bind_error" {
+			return fmt.Errorf("worker %d: %s", w.proc.pid(), st.Error)
+		}
+		select { // the pipe closed without a word: the worker is dying
+		case <-w.proc.done:
+		case <-t.C:
+			return fmt.Errorf("worker %d closed its status pipe without a word", w.proc.pid())
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		return fmt.Errorf("worker %d exited with status %d before it was ready: %s",
 			w.proc.pid(), w.proc.exitCode(), w.tail.last())
 	case <-t.C:

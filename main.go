@@ -56,11 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.configFile, "config", "", "a zoo.toml or web.config to use instead of looking in DIR")
 	fs.IntVar(&o.workers, "workers", 0, "fixed worker count for every app (overrides the file)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(stderr, "zoo-dev: one folder at most, got %q; see zoo-dev --help\n", fs.Args())
@@ -91,8 +88,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo-dev check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the resolved settings as JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	dir := "."
 	if fs.NArg() > 0 {
@@ -116,9 +113,14 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 func runInit(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("zoo-dev init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
 	dir := "."
-	if len(args) > 0 {
-		dir = args[0]
+	if fs.NArg() > 0 {
+		dir = fs.Arg(0)
 	}
 	if err := config.Init(dir, starter()); err != nil {
 		fmt.Fprintln(stderr, "zoo-dev init:", err)
@@ -126,4 +128,16 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "wrote a starter project in %s; run it with: zoo-dev %s\n", dir, dir)
 	return 0
+}
+
+// parse parses a sub-command's flags; when it should not go on it returns the exit
+// status: 0 after -h, 2 for a bad flag (the flag package has said why).
+func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
 }

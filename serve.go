@@ -62,9 +62,19 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Run(runCtx, ln, shutdownGrace) }()
-	go func() { defer wg.Done(); h.Run(runCtx) }()
+	failed := make(chan error, 2) // the HTTP front or the host stopped on its own
+	for _, run := range []func() error{
+		func() error { return srv.Run(runCtx, ln, shutdownGrace) },
+		func() error { return h.Run(runCtx) },
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(); err != nil && runCtx.Err() == nil {
+				failed <- err
+			}
+		}()
+	}
 
 	uiCtx, stopUI := context.WithCancel(context.Background())
 	uiDone := make(chan error, 1)
@@ -76,10 +86,12 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 			uiDone <- tui.PrintLines(uiCtx, stdout, uiSub)
 		}
 	}()
+	var runErr error
 	select {
 	case <-ctx.Done():
 	case err = <-uiDone: // the user quit the dashboard
 		uiDone <- err
+	case runErr = <-failed:
 	}
 	cancel()
 	wg.Wait() // every worker has exited and the port is closed
@@ -87,7 +99,7 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	if err := <-uiDone; err != nil && err != context.Canceled {
 		return err
 	}
-	return nil
+	return runErr
 }
 
 // announce publishes the first lines every run shows: the address and the warnings.

@@ -69,6 +69,7 @@ func (a *app) addWorker(ctx context.Context, lc *loopChans) {
 		return
 	}
 	lc.pending--
+	lc.starting++
 	seq := a.nextWorker()
 	a.jobs.Add(1)
 	go func() {
@@ -85,6 +86,14 @@ func (a *app) addWorker(ctx context.Context, lc *loopChans) {
 }
 
 func (a *app) workerAdded(ctx context.Context, lc *loopChans, r added) {
+	lc.starting--
+	if r.gen != a.serving { // a reload happened meanwhile
+		if r.w != nil {
+			a.jobs.Add(1)
+			go func() { defer a.jobs.Done(); r.w.stop(stopGrace) }()
+		}
+		return
+	}
 	if r.err != nil {
 		a.logError("start worker", r.err)
 		delay := a.noteCrash() // a replacement that cannot start is a crash too: back off
@@ -92,10 +101,6 @@ func (a *app) workerAdded(ctx context.Context, lc *loopChans, r added) {
 		if lc.replace == nil {
 			lc.replace = time.After(delay)
 		}
-		return
-	}
-	if r.gen != a.serving {
-		r.w.stop(stopGrace) // a reload happened meanwhile
 		return
 	}
 	r.gen.workers = append(r.gen.workers, r.w)

@@ -44,8 +44,8 @@ type Load struct {
 	Served   int64
 }
 
-// Frontend is the part of the proxy the host drives. Calls for one app come from one
-// goroutine, in order.
+// Frontend is the part of the proxy the host drives. Serve and SetStatus for one app
+// come from one goroutine, in order; Retire and Load may be called beside them.
 type Frontend interface {
 	// Serve switches new requests for app to generation gen and its workers. It is
 	// called again with the new list when a worker of gen is replaced.

@@ -14,6 +14,7 @@ type loopChans struct {
 	added    chan added
 	replace  <-chan time.Time // the backoff timer for a crashed worker, nil when none
 	pending  int              // replacements owed to the serving generation
+	starting int              // replacements being started now
 }
 
 // run is the supervisor loop: it starts the app and then serves commands, launch

@@ -64,10 +64,16 @@ func (a *app) autoscale(ctx context.Context, lc *loopChans) {
 	}
 }
 
-// scale changes the wanted worker count within 1 and max workers: missing workers
-// start in the background, extra ones stop after their in-flight requests.
+// scale changes the wanted worker count by delta, up to max workers and down to 1
+// (a count set above the max with --workers is never lowered by a +). Missing
+// workers start in the background; extra ones get SIGTERM, finish what they serve
+// within the stop grace period, and exit.
 func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
-	want := min(max(a.want+delta, 1), max(a.spec.cfg.MaxWorkers, 1))
+	want := a.want + delta
+	if delta > 0 {
+		want = min(want, max(a.spec.cfg.MaxWorkers, a.want))
+	}
+	want = max(want, 1)
 	if want == a.want {
 		a.logf(LevelWarn, "workers: already %d (min 1, max %d)", a.want, a.spec.cfg.MaxWorkers)
 		return
@@ -78,13 +84,13 @@ func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
 	if g == nil {
 		return // the launch in progress or the next one starts want workers
 	}
-	if have := len(g.workers) + lc.pending; have < want {
+	if have := len(g.workers) + lc.pending + lc.starting; have < want {
 		lc.pending += want - have
 		if lc.replace == nil {
 			lc.replace = time.After(0)
 		}
 	}
-	lc.pending = max(0, min(lc.pending, want-len(g.workers)))
+	lc.pending = max(0, min(lc.pending, want-len(g.workers)-lc.starting))
 	if len(g.workers) > want {
 		extra := append([]*worker(nil), g.workers[want:]...)
 		g.workers = g.workers[:want]

@@ -89,8 +89,31 @@ func (rt *route) serve(gen int, workers []host.Endpoint, opts fcgi.Options) {
 		}
 	}
 	rt.gen = gen
+	rt.pruneStderr()
 	rt.notify()
 }
+
+// pruneStderr forgets the stderr of workers no generation holds any more, keeping
+// a few recent ones for their crash pages; call with rt.mu held.
+func (rt *route) pruneStderr() {
+	if len(rt.stderr) <= maxKeptStderr {
+		return
+	}
+	live := map[int]bool{}
+	for _, p := range rt.pools {
+		for _, st := range p.Stats() {
+			live[st.ID] = true
+		}
+	}
+	for pid := range rt.stderr {
+		if !live[pid] {
+			delete(rt.stderr, pid)
+		}
+	}
+}
+
+// maxKeptStderr is how many workers' stderr a route keeps before it forgets gone ones.
+const maxKeptStderr = 64
 
 // retire stops new requests to gen and waits for its in-flight ones.
 func (rt *route) retire(ctx context.Context, gen int) error {

@@ -47,6 +47,7 @@ type app struct {
 	current    *running       // the launch in progress, nil when none
 	queued     *launch        // a launch asked for while a deploy runs: it starts when the deploy ends
 	needDeploy bool           // the last deploy did not succeed: every launch deploys first
+	lastCrash  []string       // the last crash in the serving generation, for the pages
 	crashes    []time.Time    // recent crash times, for backoff and crash-loop reports
 	jobs       sync.WaitGroup // launches, replacements and retirements in flight
 	scaler     autoscaler
@@ -103,6 +104,7 @@ func (a *app) pushStatus(errText string) {
 	if a.state == StateFailed {
 		st.Err, st.DeployFailed = errText, a.failedIn == "deploy"
 	}
+	st.Crash = a.lastCrash
 	a.front.SetStatus(a.name, st)
 }
 

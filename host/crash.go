@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -28,6 +29,9 @@ func (a *app) workerExited(ctx context.Context, lc *loopChans, e workerExit) {
 	delay := a.noteCrash()
 	a.logf(LevelError, "worker %d exited with status %d: %s; restarting in %s",
 		e.w.pid(), e.w.proc.exitCode(), e.w.tail.last(), delay)
+	a.lastCrash = append([]string{fmt.Sprintf("worker %d exited with status %d; its last lines on stderr:",
+		e.w.pid(), e.w.proc.exitCode())}, e.w.tail.Lines()...)
+	a.pushStatus("")
 	lc.pending++
 	if lc.replace == nil {
 		lc.replace = time.After(delay)

@@ -36,6 +36,9 @@ type Status struct {
 	Err    string  // why the app is FAILED: a deploy status or an import traceback
 	// DeployFailed says the FAILED state comes from the deploy script (its output is in Deploy).
 	DeployFailed bool
+	// Crash is the last worker crash of the serving generation: a line that says which
+	// worker and how, then its last stderr lines. Empty when none crashed.
+	Crash []string
 }
 
 // Load is one worker's request counters as the frontend sees them.

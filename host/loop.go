@@ -167,6 +167,7 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 	}
 	old := a.serving
 	a.serving = r.gen
+	a.lastCrash = nil
 	lc.pending = 0 // replacements owed to the old generation: the new one is whole
 	a.front.Serve(a.name, r.gen.id, r.gen.endpoints(a.spec.cfg.Threads))
 	switched := time.Now()

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,10 +18,22 @@ func pageNotFound(path string) page {
 }
 
 func pageNotReady(rt *route, st host.Status) page {
-	return page{Status: http.StatusServiceUnavailable, Title: "Service Unavailable", App: rt.cfg.Name,
+	p := page{Status: http.StatusServiceUnavailable, Title: "Service Unavailable", App: rt.cfg.Name,
 		Message: fmt.Sprintf("No worker of %s was ready within %s (the app is %s). Try again in a moment.",
 			rt.cfg.Name, rt.cfg.StartTimeout, st.State),
-		RetryAfter: 2, Refresh: 2}
+		RetryAfter: 2, Refresh: 2, Lines: st.Crash}
+	if len(st.Crash) > 0 {
+		p.Message += " Its workers are crashing; the last one said:"
+	}
+	return p
+}
+
+// pageBusy answers a request that found every worker busy for the whole wait.
+func pageBusy(rt *route) page {
+	return page{Status: http.StatusServiceUnavailable, Title: "Service Unavailable", App: rt.cfg.Name,
+		Message: fmt.Sprintf("Every worker of %s stayed busy for %s. Add workers (+ in the dashboard, max_workers in the config) or try again.",
+			rt.cfg.Name, rt.cfg.StartTimeout),
+		RetryAfter: 2}
 }
 
 // pageFailed explains a FAILED app: the deploy output and status, or the traceback.
@@ -52,6 +65,9 @@ func pageForError(rt *route, res fcgi.Result, snap snapshot, stderr []string) pa
 		p.Title = "Gateway Timeout"
 		p.Message = fmt.Sprintf("The app did not answer within %s.", rt.cfg.RequestTimeout)
 	case http.StatusServiceUnavailable:
+		if errors.Is(res.Err, fcgi.ErrBusy) {
+			return pageBusy(rt)
+		}
 		return pageNotReady(rt, snap.status)
 	case http.StatusBadGateway:
 		p.Title = "Bad Gateway"

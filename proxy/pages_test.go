@@ -232,6 +232,23 @@ func TestWorkerDyingMidResponseCutsIt(t *testing.T) {
 	}
 }
 
+// When the workers keep crashing, the wait ends in a 503 that shows the last crash.
+func TestCrashLoopPage(t *testing.T) {
+	app := "import os\nif os.path.exists('broken'):\n    raise SystemExit('cannot start: <broken>')\n" + helloApp
+	s := startSite(t, map[string]string{"app.py": app},
+		func(a *config.App) { a.StartTimeout = 2 * time.Second })
+	waitStatus(t, s.url+"/", false, 200).Body.Close()
+	os.WriteFile(filepath.Join(s.root, "broken"), nil, 0o644) // replacements will not start
+	readAll(t, get(t, s.url+"/crash", false))
+	resp := waitStatus(t, s.url+"/", true, 503)
+	body := readAll(t, resp)
+	for _, want := range []string{"crashing", "about to crash: &lt;b&gt;boom&lt;/b&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the 503 page lacks %q:\n%s", want, body)
+		}
+	}
+}
+
 // A request that finds no free worker within the wait limit gets 503 with Retry-After.
 func TestNotReadyPage(t *testing.T) {
 	blocking := "def application(environ, start_response):\n" +

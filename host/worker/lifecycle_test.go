@@ -42,8 +42,15 @@ func TestImportErrorIsReported(t *testing.T) {
 			if p.status.Event != "import_error" || p.status.Pid != p.cmd.Process.Pid {
 				t.Fatalf("status %+v, want import_error from pid %d", p.status, p.cmd.Process.Pid)
 			}
-			if !strings.Contains(p.status.Traceback, "Traceback") || !strings.Contains(p.status.Traceback, tc.want) {
+			if !strings.Contains(p.status.Traceback, tc.want) {
 				t.Fatalf("traceback lacks %q:\n%s", tc.want, p.status.Traceback)
+			}
+			// Only the app's own frames: the worker's and importlib's hide the line to fix.
+			if strings.Contains(p.status.Traceback, "worker-") || strings.Contains(p.status.Traceback, "importlib") {
+				t.Errorf("traceback shows the worker's or importlib's frames:\n%s", p.status.Traceback)
+			}
+			if tc.app == "broken:application" && !strings.Contains(p.status.Traceback, "broken.py") {
+				t.Errorf("traceback lacks the app's own frame:\n%s", p.status.Traceback)
 			}
 			if code := p.wait(10 * time.Second); code != 3 {
 				t.Fatalf("exit status %d, want 3", code)

@@ -844,6 +844,20 @@ class Status:
         self.fd = None
 
 
+def app_traceback(err):
+    """The traceback of an app that failed to import, from the app's own frames: the
+    worker's and importlib's frames before them only hide the line to fix."""
+    me = os.path.abspath(__file__)
+    tb = err.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not (os.path.abspath(name) == me or name.startswith("<frozen importlib")
+                or os.path.basename(os.path.dirname(name)) == "importlib"):
+            break
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(err), err, tb))
+
+
 def preload(path):
     """Import the libraries a previous worker of this app used, so that a reload
     only has to import the app's own code. A module that fails is skipped."""
@@ -947,8 +961,8 @@ def main(argv=None):
         wait_for_go()
     try:
         app = load_app(args)
-    except BaseException:
-        tb = traceback.format_exc()
+    except BaseException as err:
+        tb = app_traceback(err)
         sys.stderr.write(tb)
         status.send(event="import_error", traceback=tb)
         flush_and_exit(3)

@@ -108,7 +108,7 @@ type ReloadInfo struct {
 type WorkerInfo struct {
 	PID      int
 	Gen      int
-	State    string // "starting", "ready", "draining", "stopping", "crashed"
+	State    string // "ready": the rows are the serving generation's workers
 	InFlight int
 	Served   int64
 	RSS      int64 // resident memory in bytes; 0 when unknown

@@ -1,11 +1,6 @@
 package proxy
 
-import (
-	"net/http"
-	"syscall"
-)
-
-var errAddrInUse = syscall.EADDRINUSE
+import "net/http"
 
 // countingWriter records the status and body bytes of a response for its access event.
 type countingWriter struct {

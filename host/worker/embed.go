@@ -6,7 +6,8 @@
 //	python3 -u worker.py --app MODULE:ATTR|MODULE.ATTR  (or --django SETTINGS_MODULE)
 //	    --root DIR           app folder: sys.path[0] and the working directory
 //	    --bind unix:/path/to/sock | tcp:127.0.0.1:PORT   (PORT 0 picks a free port)
-//	    --threads N          connections served at once, one thread each (default 4)
+//	    --threads N          requests served at once (default 4)
+//	    --max-conns N        connections open at once, idle kept ones included (default 64)
 //	    --status-fd N        pipe to the parent: one JSON line, then the fd is closed:
 //	                         {"event":"ready","pid":P,"bind":"unix:/..."}
 //	                         {"event":"import_error","pid":P,"traceback":"..."}  exit status 3
@@ -20,7 +21,8 @@
 // library and site-packages, not the app's own code), which the host preloads in spares.
 //
 // SIGTERM or SIGINT: stop accepting, finish in-flight requests (up to 10 s), exit 0. The worker
-// answers FCGI_GET_VALUES with FCGI_MAX_CONNS = FCGI_MAX_REQS = threads and FCGI_MPXS_CONNS = 0.
+// answers FCGI_GET_VALUES with FCGI_MAX_CONNS = max-conns, FCGI_MAX_REQS = threads and
+// FCGI_MPXS_CONNS = 0.
 package worker
 
 import (

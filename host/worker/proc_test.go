@@ -37,6 +37,7 @@ type workerOpts struct {
 	django   string // a settings module, instead of app
 	python   string // the interpreter, default python3 on PATH
 	threads  int
+	maxConns int // --max-conns; 0: the worker's default
 	tcp      bool
 	lifeline bool
 	env      []string
@@ -92,6 +93,9 @@ func launch(t *testing.T, o workerOpts) *proc {
 	}
 	p.cmd = exec.Command(py, append(append([]string{"-u", script}, what...), "--root", root, "--bind", bind,
 		"--threads", strconv.Itoa(o.threads), "--status-fd", "3")...)
+	if o.maxConns != 0 {
+		p.cmd.Args = append(p.cmd.Args, "--max-conns", strconv.Itoa(o.maxConns))
+	}
 	if o.lifeline {
 		p.cmd.Args = append(p.cmd.Args, "--lifeline")
 		r, w, err := os.Pipe()

@@ -11,7 +11,7 @@ import (
 )
 
 func TestGetValuesAndUnknownType(t *testing.T) {
-	p := startWorker(t, workerOpts{threads: 3})
+	p := startWorker(t, workerOpts{threads: 3, maxConns: 12})
 	tests := []struct {
 		name  string
 		ask   [][2]string
@@ -19,7 +19,7 @@ func TestGetValuesAndUnknownType(t *testing.T) {
 		other uint8 // a management record type to send instead of GET_VALUES
 	}{
 		{name: "all three", ask: [][2]string{{"FCGI_MAX_CONNS", ""}, {"FCGI_MAX_REQS", ""}, {"FCGI_MPXS_CONNS", ""}},
-			want: map[string]string{"FCGI_MAX_CONNS": "3", "FCGI_MAX_REQS": "3", "FCGI_MPXS_CONNS": "0"}},
+			want: map[string]string{"FCGI_MAX_CONNS": "12", "FCGI_MAX_REQS": "3", "FCGI_MPXS_CONNS": "0"}},
 		{name: "one and an unknown name", ask: [][2]string{{"FCGI_MPXS_CONNS", ""}, {"NOPE", ""}},
 			want: map[string]string{"FCGI_MPXS_CONNS": "0"}},
 		{name: "unknown management type", other: 42},

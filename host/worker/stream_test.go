@@ -82,8 +82,8 @@ func TestDownload10MB(t *testing.T) {
 	}
 }
 
-// More connections than threads: the extra ones wait in the listen backlog and every request
-// still gets its own answer.
+// More connections than threads: the extra requests wait for a thread and every request still
+// gets its own answer.
 func TestConcurrentConnections(t *testing.T) {
 	p := startWorker(t, workerOpts{threads: 4})
 	const clients, each = 16, 10
@@ -107,5 +107,50 @@ func TestConcurrentConnections(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// Connections kept open and idle (as nginx's `keepalive` keeps them) hold no request thread:
+// with both threads' worth of idle connections and more, a new connection is still answered.
+func TestIdleKeptConnectionsDoNotStarve(t *testing.T) {
+	p := startWorker(t, workerOpts{threads: 2})
+	for i := range 4 {
+		f := dial(t, p.bind)
+		if code, _, _ := f.do("GET", "/status?code=200", nil, true).parse(t); code != 200 {
+			t.Fatalf("kept connection %d: status %d", i, code)
+		}
+	}
+	f := dial(t, p.bind)
+	if _, _, body := f.do("POST", "/echo", []byte("still served"), false).parse(t); string(body) != "still served" {
+		t.Fatalf("new connection got %q", body)
+	}
+}
+
+// --threads bounds the requests the app runs at once: with two requests held open in the app,
+// a third waits until one of them ends, then runs.
+func TestThreadsBoundRequests(t *testing.T) {
+	p := startWorker(t, workerOpts{threads: 2})
+	held := make([]*fconn, 2)
+	for i := range held {
+		held[i] = dial(t, p.bind)
+		held[i].startRequest("POST", "/stream?n=2&gate=input", 1, false)
+		if r := held[i].read(); r.typ != typeStdout || !bytes.HasSuffix(r.content, []byte("chunk 0\n")) {
+			t.Fatalf("held request %d: first record %+v", i, r)
+		}
+	}
+	third := dial(t, p.bind)
+	third.startRequest("GET", "/stream?n=1", 0, false)
+	third.stream(typeStdin, 1, nil, 0, 0)
+	third.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if r, err := third.tryRead(); err == nil {
+		t.Fatalf("a third request ran while two held both threads: %+v", r)
+	}
+	third.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	held[0].stream(typeStdin, 1, []byte("x"), 0, 0)
+	if rest := held[0].readResponse(1).stdout; string(rest) != "chunk 1\n" {
+		t.Fatalf("released request: the rest is %q", rest)
+	}
+	if _, _, body := third.readResponse(1).parse(t); string(body) != "chunk 0\n" {
+		t.Fatalf("third request got %q", body)
 	}
 }

@@ -7,8 +7,11 @@ and starts it like this (a contract: keep it):
   python3 -u worker.py (--app MODULE:ATTR | --app MODULE.ATTR | --django SETTINGS_MODULE)
       [--root DIR]       put DIR at sys.path[0] and chdir there (default: the current folder)
       --bind unix:/path/to/sock | tcp:127.0.0.1:PORT    (PORT 0 picks a free port)
-      [--threads N]      connections served at once, one thread each (default 4); more wait
-                         in the listen backlog
+      [--threads N]      requests served at once (default 4); more wait their turn
+      [--max-conns N]    connections open at once (default 64), idle kept ones included; more
+                         wait in the listen backlog. An idle kept connection holds no request
+                         thread, so a web server that keeps more connections than --threads
+                         (nginx `keepalive`) never starves the others
       [--status-fd N]    a pipe to the parent; one JSON line, then the fd is closed:
                          {"event":"ready","pid":P,"bind":"unix:/...","modules":[...]}  app imported,
                          listening; modules: the libraries loaded (not the app's code), to preload
@@ -22,7 +25,7 @@ Signals: SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 
 a second signal exits at once. SIGUSR1 prints every thread's stack to stderr. The unix socket file is removed on exit.
 
 Requests: one at a time per connection (FCGI_MPXS_CONNS=0), FCGI_KEEP_CONN honoured,
-FCGI_GET_VALUES answered, FCGI_ABORT_REQUEST stops the app. The request body streams into
+FCGI_GET_VALUES answered (FCGI_MAX_CONNS = --max-conns, FCGI_MAX_REQS = --threads), FCGI_ABORT_REQUEST stops the app. The request body streams into
 wsgi.input through a bounded buffer; each WSGI chunk is sent as soon as it is produced;
 wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in the app gives a
 500 (traceback on the worker's stderr); after the headers were sent it just ends the response.
@@ -497,7 +500,11 @@ class Connection:
         try:
             while True:
                 req = self.next_request()
-                if req is None or not self.handle(req) or self.closing:
+                if req is None:
+                    break
+                with self.server.slots:
+                    more = self.handle(req)
+                if not more or self.closing:
                     break
         finally:
             self.linger(reader)
@@ -582,7 +589,7 @@ class Connection:
         if rtype != GET_VALUES:
             self.send(record(UNKNOWN_TYPE, 0, bytes([rtype]) + b"\0" * 7))
             return
-        known = {b"FCGI_MAX_CONNS": self.server.threads, b"FCGI_MAX_REQS": self.server.threads,
+        known = {b"FCGI_MAX_CONNS": self.server.max_conns, b"FCGI_MAX_REQS": self.server.threads,
                  b"FCGI_MPXS_CONNS": 0}
         answer = [(name, str(known[name]).encode()) for name, _ in decode_pairs(content)
                   if name in known]
@@ -612,6 +619,8 @@ class Connection:
     def handle(self, req):
         """Run the app for one request; true when the connection may serve another."""
         resp = Response(self, req)
+        if req.aborted:    # while it waited for a free thread
+            return self.end(req, resp)
         result = None
         try:
             environ = make_environ(req, self.server.threads > 1)
@@ -673,10 +682,13 @@ def close_iterable(result):
 
 
 class Server:
-    """Accepts connections while fewer than `threads` are being served; drains on SIGTERM."""
+    """Accepts connections while fewer than `max_conns` are open and runs the app for at most
+    `threads` requests at once (`slots`); drains on SIGTERM."""
 
-    def __init__(self, app, sock, threads, unix_path):
-        self.app, self.sock, self.threads, self.unix_path = app, sock, threads, unix_path
+    def __init__(self, app, sock, threads, max_conns, unix_path):
+        self.app, self.sock, self.unix_path = app, sock, unix_path
+        self.threads, self.max_conns = threads, max_conns
+        self.slots = threading.BoundedSemaphore(threads)
         self.stopping = False
         self.cond = threading.Condition()
         self.conns = set()
@@ -704,7 +716,7 @@ class Server:
         listening = False
         while not self.stopping:
             with self.cond:
-                want = len(self.conns) < self.threads
+                want = len(self.conns) < self.max_conns
             if want != listening:
                 if want:
                     sel.register(self.sock, selectors.EVENT_READ)
@@ -930,7 +942,9 @@ def parse_args(argv):
     what.add_argument("--django", metavar="SETTINGS", help="serve this Django settings module")
     p.add_argument("--root", help="the app's folder: sys.path[0] and the working directory")
     p.add_argument("--bind", required=True, help="unix:/path/to/sock or tcp:127.0.0.1:PORT")
-    p.add_argument("--threads", type=int, default=4, help="connections served at once")
+    p.add_argument("--threads", type=int, default=4, help="requests served at once")
+    p.add_argument("--max-conns", type=int, default=64,
+                   help="connections open at once, idle kept ones included")
     p.add_argument("--status-fd", type=int, help="pipe fd for the ready/import_error line")
     p.add_argument("--lifeline", action="store_true", help="exit when stdin reaches EOF")
     p.add_argument("--preload-file", help="import the modules listed in this file (one a line) first")
@@ -939,6 +953,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.threads < 1:
         p.error("--threads must be at least 1")
+    if args.max_conns < args.threads:
+        p.error("--max-conns must be at least --threads")
     return args
 
 
@@ -972,7 +988,7 @@ def main(argv=None):
         log("bind %s: %s" % (bind, err))
         status.send(event="bind_error", error="bind %s: %s" % (bind, err))
         flush_and_exit(4)
-    server = Server(app, sock, args.threads, unix_path)
+    server = Server(app, sock, args.threads, args.max_conns, unix_path)
     signal.signal(signal.SIGTERM, server.on_signal)
     signal.signal(signal.SIGINT, server.on_signal)
     faulthandler.register(signal.SIGUSR1, all_threads=True)    # kill -USR1: dump every stack

@@ -156,8 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // sends the request to it; it answers with a page when it cannot. It returns the pid
 // of the worker that served the request, 0 when none did.
 func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
-	wait := time.NewTimer(rt.cfg.StartTimeout)
-	defer wait.Stop()
+	var deadline <-chan time.Time // made when the first wait begins
 	for {
 		snap := rt.snapshot()
 		switch {
@@ -187,7 +186,12 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			}
 			continue
 		}
-		if !waitChange(r.Context(), snap.changed, wait.C) {
+		if deadline == nil {
+			t := time.NewTimer(rt.cfg.StartTimeout)
+			defer t.Stop()
+			deadline = t.C
+		}
+		if !waitChange(r.Context(), snap.changed, deadline) {
 			if r.Context().Err() == nil && !w.wrote {
 				writePage(w, r, pageNotReady(rt, snap.status))
 			}

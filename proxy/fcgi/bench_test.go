@@ -33,6 +33,15 @@ func BenchmarkPoolDo(b *testing.B) {
 		p.Add(w.pid(), "unix", w.sock, 4, true)
 		benchDo(b, p, "/write")
 	})
+	// A connection per request, as with a worker that closes after every
+	// response (uWSGI): the dial and the connection's buffers are per request.
+	b.Run("python-worker-new-conn", func(b *testing.B) {
+		w := startWorker(b, "testapp:application", 4)
+		p := NewPool(Options{})
+		b.Cleanup(p.Close)
+		p.Add(w.pid(), "unix", w.sock, 4, false)
+		benchDo(b, p, "/write")
+	})
 }
 
 func benchDo(b *testing.B, p *Pool, target string) {

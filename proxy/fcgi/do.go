@@ -81,12 +81,7 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 // acquire takes a slot on the least busy worker that has one, waiting at most
 // Options.QueueTimeout (when set) or until ctx is done.
 func (p *Pool) acquire(ctx context.Context) (*backend, error) {
-	var queue <-chan time.Time
-	if p.opts.QueueTimeout > 0 {
-		t := time.NewTimer(p.opts.QueueTimeout)
-		defer t.Stop()
-		queue = t.C
-	}
+	var queue <-chan time.Time // made when the first wait begins
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
@@ -100,6 +95,11 @@ func (p *Pool) acquire(ctx context.Context) (*backend, error) {
 			be.InFlight++
 			p.inflight++
 			return be, nil
+		}
+		if queue == nil && p.opts.QueueTimeout > 0 {
+			t := time.NewTimer(p.opts.QueueTimeout)
+			defer t.Stop()
+			queue = t.C
 		}
 		if err := p.wait(ctx, queue); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
@@ -133,7 +133,7 @@ func (p *Pool) conn(ctx context.Context, be *backend, fresh bool) (*conn, error)
 		if alive(c.nc) {
 			return c, nil
 		}
-		c.nc.Close()
+		c.close()
 		p.mu.Lock()
 		be.drop(c)
 		be.foundClosed++
@@ -142,7 +142,7 @@ func (p *Pool) conn(ctx context.Context, be *backend, fresh bool) (*conn, error)
 		// A fresh connection must not pass max: each kept one holds a worker thread.
 		old := be.idle[0]
 		be.idle = be.idle[1:]
-		old.nc.Close()
+		old.close()
 		be.drop(old)
 	}
 	c := &conn{be: be} // holds the place while dialing, so Open never passes max
@@ -188,7 +188,7 @@ func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 		if reuse && !be.removed && !p.closed && be.keepConns && be.keeps() {
 			be.idle = append(be.idle, c)
 		} else {
-			c.nc.Close()
+			c.close()
 			be.drop(c)
 		}
 	}
@@ -197,7 +197,7 @@ func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 
 // discard closes a connection that failed before its request started.
 func (p *Pool) discard(c *conn) {
-	c.nc.Close()
+	c.close()
 	p.mu.Lock()
 	c.be.drop(c)
 	p.mu.Unlock()

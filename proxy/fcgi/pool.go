@@ -223,7 +223,7 @@ func (p *Pool) broadcast() {
 
 func (be *backend) closeIdle() {
 	for _, c := range be.idle {
-		c.nc.Close()
+		c.close()
 		be.drop(c)
 	}
 	be.idle = be.idle[:0]

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 )
 
 func TestGetValuesAndUnknownType(t *testing.T) {
@@ -175,5 +176,53 @@ func TestSecondRequestOnBusyConnectionIsRefused(t *testing.T) {
 	f.stream(typeStdin, 1, []byte("x"), 0, 0)
 	if resp := f.readResponse(1); !bytes.HasSuffix(resp.stdout, []byte("chunk 1\n")) {
 		t.Fatalf("request 1 after the refusal: %q", resp.stdout)
+	}
+}
+
+// A request without a body runs on the connection's reader; one whose params leave the length
+// open (no CONTENT_LENGTH, or an empty one, with Transfer-Encoding) gets its body streamed to the
+// app, however late it comes, as nginx sends a chunked body with request buffering off.
+func TestBodyDecidedByParams(t *testing.T) {
+	p := startWorker(t, workerOpts{})
+	without := func(name string, extra ...[2]string) [][2]string {
+		var ps [][2]string
+		for _, kv := range params("POST", "/echo", 0) {
+			if kv[0] != name {
+				ps = append(ps, kv)
+			}
+		}
+		return append(ps, extra...)
+	}
+	tests := []struct {
+		name   string
+		params [][2]string
+		body   string // sent only after the first response record is awaited briefly
+		want   string
+	}{
+		{name: "length 0", params: params("POST", "/echo", 0), want: ""},
+		{name: "empty length, no body (nginx GET)", params: append(without("CONTENT_LENGTH"), [2]string{"CONTENT_LENGTH", ""}), want: ""},
+		{name: "no length, chunked", params: without("CONTENT_LENGTH", [2]string{"HTTP_TRANSFER_ENCODING", "chunked"}),
+			body: "streamed late", want: "streamed late"},
+		{name: "empty length, chunked", params: without("CONTENT_LENGTH", [2]string{"CONTENT_LENGTH", ""}, [2]string{"HTTP_TRANSFER_ENCODING", "chunked"}),
+			body: "streamed late", want: "streamed late"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := dial(t, p.bind)
+			f.begin(1, false)
+			f.stream(typeParams, 1, encodePairs(tc.params), 0, 0)
+			if tc.body != "" {
+				// The app is waiting for the body: nothing may come back before it is sent.
+				f.c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+				if r, err := f.tryRead(); err == nil {
+					t.Fatalf("answered before the body was sent: %+v", r)
+				}
+				f.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			}
+			f.stream(typeStdin, 1, []byte(tc.body), 0, 0)
+			if code, _, got := f.readResponse(1).parse(t); code != 200 || string(got) != tc.want {
+				t.Fatalf("got %d %q, want 200 %q", code, got, tc.want)
+			}
+		})
 	}
 }

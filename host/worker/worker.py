@@ -304,6 +304,8 @@ class Request:
     def __init__(self, req_id, keep_conn):
         self.id, self.keep_conn = req_id, keep_conn
         self.params = bytearray()
+        self.pairs = None     # the params decoded, once they all arrived
+        self.bad = None       # why they could not be decoded
         self.started = False
         self.aborted = False
         self.input = Input()
@@ -312,11 +314,27 @@ class Request:
         self.aborted = True
         self.input.close()
 
+    def params_done(self):
+        try:
+            self.pairs = decode_pairs(self.params)
+        except (ValueError, IndexError, struct.error) as err:
+            self.pairs, self.bad = [], ValueError("malformed FastCGI params: %s" % err)
+        self.started = True
+
+    def bodiless(self):
+        """True when the params say there is no body: CONTENT_LENGTH 0, or no length and no
+        Transfer-Encoding (a streamed body of unknown length)."""
+        found = dict(self.pairs)
+        length = found.get(b"CONTENT_LENGTH", found.get(b"HTTP_CONTENT_LENGTH", b"")).strip()
+        return length == b"0" or (not length and b"HTTP_TRANSFER_ENCODING" not in found)
+
 
 def make_environ(req, multithread):
     """The WSGI environ of a request: its PARAMS as latin-1 native strings, plus wsgi.* keys."""
+    if req.bad:
+        raise req.bad
     env = {}
-    for name, value in decode_pairs(req.params):
+    for name, value in req.pairs:
         env[name.decode("latin-1")] = value.decode("latin-1")
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):   # some clients send them as headers too
         moved = env.pop("HTTP_" + key, None)
@@ -447,10 +465,13 @@ def check_status(status, headers):
 
 
 class Connection:
-    """One web-server connection: a reader thread takes records in, this thread runs the app.
+    """One web-server connection: a reader thread takes records in, the app thread runs the app.
 
-    The reader feeds STDIN into the request's bounded wsgi.input and notices ABORT_REQUEST or a
-    closed connection while the app runs; requests are served one at a time.
+    A request with a body goes to the app thread: the reader feeds STDIN into the request's
+    bounded wsgi.input and notices ABORT_REQUEST or a closed connection while the app runs. A
+    request without a body (most of them) runs on the reader itself, which saves a thread switch;
+    a closed connection then shows when the response is written. Requests are served one at a
+    time, at most --threads of them at once in the whole worker.
     """
 
     def __init__(self, server, sock):
@@ -549,7 +570,8 @@ class Connection:
                 body = self.rfile.read(clen + plen)
                 if len(body) < clen + plen:
                     break
-                self.dispatch(rtype, req_id, body[:clen] if plen else body)
+                if not self.dispatch(rtype, req_id, body[:clen] if plen else body):
+                    break
         except (OSError, ValueError) as err:
             if not self.closing:
                 log("connection dropped: %s" % err)
@@ -560,23 +582,28 @@ class Connection:
             self.push(None)
 
     def dispatch(self, rtype, req_id, content):
+        """Act on one record; false when the connection is done."""
+        req = self.req
         if req_id == 0:
             self.management(rtype, content)
-            return
-        if rtype == BEGIN_REQUEST:
+        elif rtype == BEGIN_REQUEST:
             self.begin(req_id, content)
-            return
-        req = self.req
-        if req is None or req.id != req_id:
-            return    # the rest of a finished request, or a stray id
-        if rtype == PARAMS and not req.started:
+        elif req is None or req.id != req_id:
+            pass    # the rest of a finished request, or a stray id
+        elif rtype == PARAMS and not req.started:
             if content:
                 req.params += content
                 if len(req.params) > PARAMS_LIMIT:
                     raise ValueError("PARAMS over %d bytes" % PARAMS_LIMIT)
-            else:
-                req.started = True
-                self.push(req)
+                return True
+            req.params_done()
+            if not req.bodiless():
+                self.push(req)    # the app thread runs it while this thread feeds the body
+                return True
+            req.input.finish()    # no body: run it here, without a switch to the app thread
+            with self.server.slots:
+                more = self.handle(req)
+            return more and not self.closing
         elif rtype == STDIN:
             if content:
                 req.input.feed(content)
@@ -584,6 +611,7 @@ class Connection:
                 req.input.finish()
         elif rtype == ABORT_REQUEST:
             self.abort(req)
+        return True
 
     def management(self, rtype, content):
         if rtype != GET_VALUES:

@@ -54,6 +54,7 @@ GET_VALUES, GET_VALUES_RESULT, UNKNOWN_TYPE = 9, 10, 11
 RESPONDER, KEEP_CONN = 1, 1
 REQUEST_COMPLETE, CANT_MPX_CONN, OVERLOADED, UNKNOWN_ROLE = 0, 1, 2, 3
 HEADER = struct.Struct("!BBHHBx")
+LENGTH = struct.Struct("!I")    # a long name or value length (high bit set)
 MAX_CHUNK = 65528          # largest content length that needs no padding (a multiple of 8)
 INPUT_LIMIT = 256 * 1024   # bytes of request body buffered between the reader and the app
 PARAMS_LIMIT = 1 << 20     # a bigger PARAMS stream closes the connection
@@ -109,22 +110,29 @@ def encode_pairs(pairs):
 
 def decode_pairs(data):
     """Decode FastCGI name-value pairs into a list of (bytes, bytes)."""
+    data = bytes(data)
     pairs, pos, end = [], 0, len(data)
-    while pos < end:
-        lens = []
-        for _ in range(2):
-            if data[pos] < 128:
-                lens.append(data[pos])
+    length = LENGTH.unpack_from
+    try:
+        while pos < end:
+            n = data[pos]
+            if n < 128:
                 pos += 1
             else:
-                lens.append(struct.unpack_from("!I", data, pos)[0] & 0x7FFFFFFF)
+                n = length(data, pos)[0] & 0x7FFFFFFF
                 pos += 4
-        name = bytes(data[pos:pos + lens[0]])
-        pos += lens[0]
-        pairs.append((name, bytes(data[pos:pos + lens[1]])))
-        pos += lens[1]
-        if pos > end:
-            raise ValueError("truncated name-value pair")
+            v = data[pos]
+            if v < 128:
+                pos += 1
+            else:
+                v = length(data, pos)[0] & 0x7FFFFFFF
+                pos += 4
+            mid, pos = pos + n, pos + n + v
+            if pos > end:
+                raise ValueError("truncated name-value pair")
+            pairs.append((data[mid - n:mid], data[mid:pos]))
+    except (IndexError, struct.error):
+        raise ValueError("truncated name-value pair") from None
     return pairs
 
 
@@ -317,7 +325,7 @@ class Request:
     def params_done(self):
         try:
             self.pairs = decode_pairs(self.params)
-        except (ValueError, IndexError, struct.error) as err:
+        except ValueError as err:
             self.pairs, self.bad = [], ValueError("malformed FastCGI params: %s" % err)
         self.started = True
 

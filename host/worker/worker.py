@@ -25,7 +25,10 @@ Signals: SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 
 a second signal exits at once. SIGUSR1 prints every thread's stack to stderr. The unix socket file is removed on exit.
 
 Requests: one at a time per connection (FCGI_MPXS_CONNS=0), FCGI_KEEP_CONN honoured,
-FCGI_GET_VALUES answered (FCGI_MAX_CONNS = --max-conns, FCGI_MAX_REQS = --threads), FCGI_ABORT_REQUEST stops the app. The request body streams into
+FCGI_GET_VALUES answered (FCGI_MAX_CONNS = --max-conns, FCGI_MAX_REQS = --threads),
+FCGI_ABORT_REQUEST or a closed connection stops the app at its next read of the body or its
+next chunk; a request without a body runs on the connection's reader thread, so it sees a closed
+connection at its next chunk and an ABORT_REQUEST only once it ended. The request body streams into
 wsgi.input through a bounded buffer; each WSGI chunk is sent as soon as it is produced;
 wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in the app gives a
 500 (traceback on the worker's stderr); after the headers were sent it just ends the response.

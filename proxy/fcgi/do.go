@@ -79,11 +79,13 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 }
 
 // acquire takes a slot on the least busy worker that has one, waiting at most
-// Options.QueueTimeout (when set) or until ctx is done.
+// Options.QueueTimeout (when set) or until ctx is done. While requests wait, a
+// new one queues behind them instead of taking a slot first.
 func (p *Pool) acquire(ctx context.Context) (*backend, error) {
 	var queue <-chan time.Time // made when the first wait begins
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	waited := false // a request that waited may take a free slot; a new one queues behind those waiting
 	for {
 		switch {
 		case p.closed || p.draining:
@@ -91,22 +93,29 @@ func (p *Pool) acquire(ctx context.Context) (*backend, error) {
 		case len(p.backends) == 0:
 			return nil, ErrNoBackend
 		}
-		if be := p.pick(); be != nil {
-			be.InFlight++
-			p.inflight++
-			return be, nil
+		if waited || len(p.queue)+p.handed == 0 {
+			if be := p.pick(); be != nil {
+				be.InFlight++
+				p.inflight++
+				return be, nil
+			}
 		}
 		if queue == nil && p.opts.QueueTimeout > 0 {
 			t := time.NewTimer(p.opts.QueueTimeout)
 			defer t.Stop()
 			queue = t.C
 		}
-		if err := p.wait(ctx, queue); err != nil {
+		handed, err := p.waitSlot(ctx, queue)
+		if err != nil {
+			if handed {
+				p.handOut() // the slot goes on to the next in line
+			}
 			if errors.Is(err, context.DeadlineExceeded) {
 				return nil, fmt.Errorf("wait for a free worker: %w", ErrBusy)
 			}
 			return nil, fmt.Errorf("wait for a free worker: %w", err)
 		}
+		waited = true
 	}
 }
 
@@ -192,7 +201,10 @@ func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 			be.drop(c)
 		}
 	}
-	p.broadcast()
+	if p.draining && p.inflight == 0 {
+		p.broadcast()
+	}
+	p.handOut()
 }
 
 // discard closes a connection that failed before its request started.

@@ -106,8 +106,10 @@ type Pool struct {
 	backends []*backend
 	next     int           // where the next pick starts, to spread ties
 	inflight int           // over all backends
-	waiters  int           // goroutines waiting on wake
-	wake     chan struct{} // closed and replaced when a slot frees or backends change
+	queue    []chan struct{} // requests waiting for a slot, oldest first; a freed slot is handed to the first
+	handed   int             // slots handed to waiters that have not taken them yet
+	wake     chan struct{}   // closed and replaced when the backends or the pool's state change
+	drainers int             // Drain calls waiting on wake
 	closed   bool
 	draining bool
 }
@@ -164,7 +166,7 @@ func (p *Pool) Drain(ctx context.Context) error {
 	p.draining = true
 	p.broadcast()
 	for p.inflight > 0 {
-		if err := p.wait(ctx, nil); err != nil {
+		if err := p.waitChange(ctx); err != nil {
 			p.mu.Unlock()
 			return fmt.Errorf("drain fcgi pool: %w", err)
 		}
@@ -196,13 +198,17 @@ func (p *Pool) isClosed() bool {
 	return p.closed
 }
 
-// wait releases p.mu until the next broadcast or ctx's end; p.mu is held on return.
-func (p *Pool) wait(ctx context.Context, queue <-chan time.Time) error {
+// waitSlot releases p.mu until a slot is handed to this request, the pool
+// changes, ctx ends or queue fires; p.mu is held on return. handed reports a
+// slot that is this request's to take.
+func (p *Pool) waitSlot(ctx context.Context, queue <-chan time.Time) (handed bool, err error) {
+	ch := make(chan struct{}, 1)
+	p.queue = append(p.queue, ch)
 	wake := p.wake
-	p.waiters++
 	p.mu.Unlock()
-	var err error
 	select {
+	case <-ch:
+		handed = true
 	case <-wake:
 	case <-ctx.Done():
 		err = ctx.Err()
@@ -210,12 +216,64 @@ func (p *Pool) wait(ctx context.Context, queue <-chan time.Time) error {
 		err = context.DeadlineExceeded
 	}
 	p.mu.Lock()
-	p.waiters--
+	if !handed {
+		select {
+		case <-ch: // handed a slot while something else woke it
+			handed = true
+		default:
+			p.leaveQueue(ch)
+		}
+	}
+	if handed {
+		p.handed--
+	}
+	return handed, err
+}
+
+func (p *Pool) leaveQueue(ch chan struct{}) {
+	for i, c := range p.queue {
+		if c == ch {
+			p.queue = append(p.queue[:i], p.queue[i+1:]...)
+			return
+		}
+	}
+}
+
+// handOut hands the free slots nobody was given yet to the requests that have
+// waited longest, one each.
+func (p *Pool) handOut() {
+	if len(p.queue) == 0 {
+		return
+	}
+	free := 0
+	for _, be := range p.backends {
+		free += max(0, be.max-be.InFlight)
+	}
+	for ; free > p.handed && len(p.queue) > 0; p.handed++ {
+		p.queue[0] <- struct{}{}
+		p.queue = p.queue[1:]
+	}
+}
+
+// waitChange releases p.mu until the next broadcast or ctx's end; p.mu is held on return.
+func (p *Pool) waitChange(ctx context.Context) error {
+	wake := p.wake
+	p.drainers++
+	p.mu.Unlock()
+	var err error
+	select {
+	case <-wake:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	p.mu.Lock()
+	p.drainers--
 	return err
 }
 
+// broadcast wakes every waiter: the backends or the pool's state changed.
 func (p *Pool) broadcast() {
-	if p.waiters > 0 {
+	if len(p.queue) > 0 || p.drainers > 0 {
 		close(p.wake)
 		p.wake = make(chan struct{})
 	}

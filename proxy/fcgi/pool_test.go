@@ -3,8 +3,12 @@ package fcgi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -112,5 +116,87 @@ func TestDrainRemoveClose(t *testing.T) {
 	p2.Close()
 	if _, err := get(testCtx(t, time.Second), p2, "/id"); !errors.Is(err, ErrPoolClosed) {
 		t.Fatalf("closed pool: %v", err)
+	}
+}
+
+// Requests waiting for a slot get it in the order they began to wait, one per freed slot;
+// waiters that give up on the way take nothing from the others.
+func TestWaitersTakeSlotsInTurn(t *testing.T) {
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	var order []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/gate", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "held\n")
+		w.(http.Flusher).Flush() // the header goes out; the slot stays taken until the gate opens
+		<-gate
+	})
+	mux.HandleFunc("/id", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		order = append(order, r.URL.Query().Get("i"))
+		mu.Unlock()
+	})
+	srv := startGoServer(t, mux)
+	p := srv.pool(t, 1, Options{})
+	held, err := get(testCtx(t, 10*time.Second), p, "/gate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	gaveUp := map[int]bool{3: true, 4: true, 9: true}
+	cancels := map[int]context.CancelFunc{}
+	errs := make(chan error, n)
+	for i := range n {
+		ctx := testCtx(t, 10*time.Second)
+		if gaveUp[i] {
+			ctx, cancels[i] = context.WithCancel(ctx)
+		}
+		go func() {
+			resp, err := get(ctx, p, fmt.Sprintf("/id?i=%d", i))
+			if err == nil {
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			if gaveUp[i] != (err != nil) {
+				err = fmt.Errorf("request %d: %v (gave up: %v)", i, err, gaveUp[i])
+			} else {
+				err = nil
+			}
+			errs <- err
+		}()
+		waitForWaiters(t, p, i+1) // each one waits before the next begins
+	}
+	for _, cancel := range cancels {
+		cancel()
+	}
+	waitForWaiters(t, p, n-len(gaveUp))
+	close(gate)
+	readAll(t, held)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	want := []string{"0", "1", "2", "5", "6", "7", "8", "10", "11"}
+	if fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Fatalf("served in the order %v, want %v", order, want)
+	}
+}
+
+// waitForWaiters returns once n requests wait for a slot of p.
+func waitForWaiters(t *testing.T, p *Pool, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p.mu.Lock()
+		w := len(p.queue)
+		p.mu.Unlock()
+		if w == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests wait for a slot, want %d", w, n)
+		}
+		runtime.Gosched()
 	}
 }

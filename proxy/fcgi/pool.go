@@ -104,8 +104,8 @@ type Pool struct {
 
 	mu       sync.Mutex
 	backends []*backend
-	next     int           // where the next pick starts, to spread ties
-	inflight int           // over all backends
+	next     int             // where the next pick starts, to spread ties
+	inflight int             // over all backends
 	queue    []chan struct{} // requests waiting for a slot, oldest first; a freed slot is handed to the first
 	handed   int             // slots handed to waiters that have not taken them yet
 	wake     chan struct{}   // closed and replaced when the backends or the pool's state change

@@ -204,6 +204,7 @@ func (p *Pool) isClosed() bool {
 func (p *Pool) waitSlot(ctx context.Context, queue <-chan time.Time) (handed bool, err error) {
 	ch := make(chan struct{}, 1)
 	p.queue = append(p.queue, ch)
+	p.handOut() // a slot may be free that was not for those ahead
 	wake := p.wake
 	p.mu.Unlock()
 	select {

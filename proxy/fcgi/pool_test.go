@@ -200,3 +200,17 @@ func waitForWaiters(t *testing.T, p *Pool, n int) {
 		runtime.Gosched()
 	}
 }
+
+// A slot freed while an earlier waiter was still being woken is nobody's: the next request
+// to wait gets it at once, not when some other request ends.
+func TestUnclaimedSlotGoesToTheNextWaiter(t *testing.T) {
+	p := NewPool(Options{})
+	p.Add(1, "unix", filepath.Join(t.TempDir(), "none.sock"), 2, true)
+	p.mu.Lock()
+	p.handed = 1 // one of the two free slots is promised to a waiter that has not taken it yet
+	handed, err := p.waitSlot(testCtx(t, 2*time.Second), nil)
+	p.mu.Unlock()
+	if !handed || err != nil {
+		t.Fatalf("handed %v, err %v: want the second free slot at once", handed, err)
+	}
+}

@@ -65,22 +65,19 @@ DRAIN_SECONDS = 10.0       # how long SIGTERM waits for in-flight requests
 LINGER_SECONDS = 5.0       # how long a closing connection discards a body the app did not read
 
 
-def log(msg):
-    """Write one line of the worker's own news to its stderr."""
+def log(msg, stream=None):
+    """Write one line of the worker's own news: to stderr, or to stream (note() uses stdout)."""
+    stream = stream or sys.stderr
     try:
-        sys.stderr.write("zoo-worker[%d]: %s\n" % (os.getpid(), msg))
-        sys.stderr.flush()
+        stream.write("zoo-worker[%d]: %s\n" % (os.getpid(), msg))
+        stream.flush()
     except Exception:
         pass
 
 
 def note(msg):
     """Write one line of routine news (not an error) to the worker's stdout."""
-    try:
-        sys.stdout.write("zoo-worker[%d]: %s\n" % (os.getpid(), msg))
-        sys.stdout.flush()
-    except Exception:
-        pass
+    log(msg, sys.stdout)
 
 
 def record(rtype, req_id, content=b""):

@@ -140,6 +140,19 @@ func (m *Model) ingest(events []host.Event, dropped uint64) {
 	}
 }
 
+// catchUp folds the events that wait for the next feed tick, so that a line the
+// dashboard adds for a key comes after what happened before the key.
+func (m *Model) catchUp() {
+	if m.feed == nil {
+		return
+	}
+	if events, dropped := m.feed.sub.Drain(nil); len(events) > 0 || dropped > 0 {
+		m.now = m.clock()
+		m.ingest(events, dropped)
+		m.layout()
+	}
+}
+
 func (m Model) mouse(msg tea.MouseMsg) Model {
 	switch msg.Button {
 	case tea.MouseButtonWheelUp:
@@ -209,6 +222,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if m.scrollKey(msg) {
 			return m, nil
 		}
+		m.catchUp()
 		return m, m.actionKey(msg)
 	}
 	return m, nil

@@ -237,6 +237,29 @@ func TestActionKeysCallControl(t *testing.T) {
 	}
 }
 
+// TestActionNoteFollowsEarlierEvents: a request that happened before the key, still
+// waiting for the next feed tick, shows above the line the key adds.
+func TestActionNoteFollowsEarlierEvents(t *testing.T) {
+	bus := host.NewBus()
+	m := New(Options{Apps: []AppInfo{{Name: "web"}}, Control: newFakeControl(), Sub: bus.Subscribe(100)})
+	m = fixClock(m).resized(100, 30)
+	bus.Publish(reqEv("web", "GET", "/before-the-key", 200, time.Second))
+	m = m.step(keys("r")[0])
+	lines := m.visible()
+	req, note := -1, -1
+	for i, l := range lines {
+		switch {
+		case strings.Contains(l, "/before-the-key"):
+			req = i
+		case strings.Contains(l, "restart requested"):
+			note = i
+		}
+	}
+	if req < 0 || note < req {
+		t.Fatalf("request at line %d, note at %d, want the request first: %q", req, note, lines)
+	}
+}
+
 // TestOpenURL: o opens the selected app's URL; a failure lands in the log.
 func TestOpenURL(t *testing.T) {
 	var got string

@@ -58,6 +58,7 @@ RESPONDER, KEEP_CONN = 1, 1
 REQUEST_COMPLETE, CANT_MPX_CONN, OVERLOADED, UNKNOWN_ROLE = 0, 1, 2, 3
 HEADER = struct.Struct("!BBHHBx")
 LENGTH = struct.Struct("!I")    # a long name or value length (high bit set)
+LONG = 0x7FFFFFFF                # its value bits
 MAX_CHUNK = 65528          # largest content length that needs no padding (a multiple of 8)
 INPUT_LIMIT = 256 * 1024   # bytes of request body buffered between the reader and the app
 PARAMS_LIMIT = 1 << 20     # a bigger PARAMS stream closes the connection
@@ -115,18 +116,18 @@ def decode_pairs(data):
     length = LENGTH.unpack_from
     try:
         while pos < end:
+            # A length is one byte, or four with the high bit set. Written out twice on purpose:
+            # a helper or a conditional tuple costs 1.5 µs more on a browser's 19 params.
             n = data[pos]
             if n < 128:
                 pos += 1
             else:
-                n = length(data, pos)[0] & 0x7FFFFFFF
-                pos += 4
+                n, pos = length(data, pos)[0] & LONG, pos + 4
             v = data[pos]
             if v < 128:
                 pos += 1
             else:
-                v = length(data, pos)[0] & 0x7FFFFFFF
-                pos += 4
+                v, pos = length(data, pos)[0] & LONG, pos + 4
             mid, pos = pos + n, pos + n + v
             if pos > end:
                 raise ValueError("truncated name-value pair")
@@ -312,7 +313,7 @@ class Request:
     def __init__(self, req_id, keep_conn):
         self.id, self.keep_conn = req_id, keep_conn
         self.params = bytearray()
-        self.pairs = None     # the params decoded, once they all arrived
+        self.cgi = None       # the params as native strings, once they all arrived
         self.bad = None       # why they could not be decoded
         self.started = False
         self.aborted = False
@@ -324,26 +325,26 @@ class Request:
 
     def params_done(self):
         try:
-            self.pairs = decode_pairs(self.params)
+            pairs = decode_pairs(self.params)
         except ValueError as err:
-            self.pairs, self.bad = [], ValueError("malformed FastCGI params: %s" % err)
+            self.cgi, self.bad = {}, ValueError("malformed FastCGI params: %s" % err)
+        else:
+            self.cgi = {name.decode("latin-1"): value.decode("latin-1") for name, value in pairs}
         self.started = True
 
     def bodiless(self):
         """True when the params say there is no body: CONTENT_LENGTH 0, or no length and no
         Transfer-Encoding (a streamed body of unknown length)."""
-        found = dict(self.pairs)
-        length = found.get(b"CONTENT_LENGTH", found.get(b"HTTP_CONTENT_LENGTH", b"")).strip()
-        return length == b"0" or (not length and b"HTTP_TRANSFER_ENCODING" not in found)
+        cgi = self.cgi
+        length = cgi.get("CONTENT_LENGTH", cgi.get("HTTP_CONTENT_LENGTH", "")).strip()
+        return length == "0" or (not length and "HTTP_TRANSFER_ENCODING" not in cgi)
 
 
 def make_environ(req, multithread):
     """The WSGI environ of a request: its PARAMS as latin-1 native strings, plus wsgi.* keys."""
     if req.bad:
         raise req.bad
-    env = {}
-    for name, value in req.pairs:
-        env[name.decode("latin-1")] = value.decode("latin-1")
+    env = req.cgi
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):   # some clients send them as headers too
         moved = env.pop("HTTP_" + key, None)
         if moved is not None and key not in env:
@@ -699,10 +700,7 @@ class Connection:
 
 
 def environ_path(req):
-    try:
-        return dict(decode_pairs(req.params)).get(b"REQUEST_URI", b"?").decode("latin-1")
-    except Exception:
-        return "?"
+    return (req.cgi or {}).get("REQUEST_URI", "?")
 
 
 def close_iterable(result):

@@ -26,22 +26,22 @@ func BenchmarkPoolDo(b *testing.B) {
 		srv := startGoServer(b, goHandler(nil))
 		benchDo(b, srv.pool(b, 4, Options{}), "/id?i=bench&size=100")
 	})
-	b.Run("python-worker", func(b *testing.B) {
-		w := startWorker(b, "testapp:application", 4)
-		p := NewPool(Options{})
-		b.Cleanup(p.Close)
-		p.Add(w.pid(), "unix", w.sock, 4, true)
-		benchDo(b, p, "/write")
-	})
-	// A connection per request, as with a worker that closes after every
-	// response (uWSGI): the dial and the connection's buffers are per request.
-	b.Run("python-worker-new-conn", func(b *testing.B) {
-		w := startWorker(b, "testapp:application", 4)
-		p := NewPool(Options{})
-		b.Cleanup(p.Close)
-		p.Add(w.pid(), "unix", w.sock, 4, false)
-		benchDo(b, p, "/write")
-	})
+	// keep: zoo-dev's worker keeps connections; without, a connection per request, as
+	// with a worker that closes after every response (uWSGI): the dial and the
+	// connection's buffers are then per request.
+	for _, keep := range []bool{true, false} {
+		name := "python-worker"
+		if !keep {
+			name += "-new-conn"
+		}
+		b.Run(name, func(b *testing.B) {
+			w := startWorker(b, "testapp:application", 4)
+			p := NewPool(Options{})
+			b.Cleanup(p.Close)
+			p.Add(w.pid(), "unix", w.sock, 4, keep)
+			benchDo(b, p, "/write")
+		})
+	}
 }
 
 func benchDo(b *testing.B, p *Pool, target string) {

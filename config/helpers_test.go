@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // fakePython is a machine with only the given interpreters in PATH, each
@@ -89,9 +91,7 @@ func appByName(t *testing.T, s *Site, name string) *App {
 // needPython3 skips a test that runs the machine's real python3.
 func needPython3(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not in PATH")
-	}
+	testtool.Python3(t)
 }
 
 // runPython runs the interpreter in dir with a deadline and returns its output.

@@ -3,7 +3,6 @@ package host
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // fakeFront records what the host tells the proxy.
@@ -42,10 +42,7 @@ func (f *fakeFront) Load(app string) map[int]Load    { return nil }
 
 func testApp(t *testing.T, files map[string]string) *config.App {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testtool.Python3(t)
 	root := t.TempDir()
 	for name, body := range files {
 		os.WriteFile(filepath.Join(root, name), []byte(body), 0o644)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 const helloApp = `import os, sys
@@ -43,10 +43,7 @@ type site struct {
 // startSite runs files as an app through a real host and this package's server.
 func startSite(t *testing.T, files map[string]string, tweak func(*config.App)) *site {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testtool.Python3(t)
 	root := t.TempDir()
 	for name, body := range files {
 		if body == "fifo" {

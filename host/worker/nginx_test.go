@@ -2,7 +2,6 @@ package worker
 
 import (
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // nginxConf serves everything through fastcgi_pass to the worker; params is the block of
@@ -113,7 +114,7 @@ func TestNginxInterop(t *testing.T) {
 	for name, params := range configs {
 		t.Run(name, func(t *testing.T) {
 			if _, err := os.Stat("/etc/nginx/fastcgi_params"); err != nil {
-				t.Skip("no /etc/nginx/fastcgi_params")
+				testtool.Missing(t, "no /etc/nginx/fastcgi_params (nginx-light installs it)")
 			}
 			base := startNginx(t, "unix:"+p.sockPath, params)
 			client := &http.Client{Timeout: 20 * time.Second}

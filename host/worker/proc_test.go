@@ -3,13 +3,14 @@ package worker
 import (
 	"bufio"
 	"encoding/json"
-	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // proc is a real worker process started for a test.
@@ -45,11 +46,7 @@ type workerOpts struct {
 
 func needPython(t *testing.T) string {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	return py
+	return testtool.Python3(t)
 }
 
 // shortDir returns a fresh folder with a short path (unix socket paths are limited to 108 bytes).

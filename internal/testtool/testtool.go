@@ -5,6 +5,7 @@ package testtool
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -17,4 +18,15 @@ func Missing(t testing.TB, format string, args ...any) {
 		t.Fatalf("%s (ZOO_REQUIRE_TOOLS=1: .ci/run installs it)", msg)
 	}
 	t.Skip(msg)
+}
+
+// Python3 is the python3 on PATH, the interpreter zoo-dev runs by default; the
+// test is skipped (locally) or failed (in CI) when there is none.
+func Python3(t testing.TB) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		Missing(t, "python3 not in PATH")
+	}
+	return py
 }

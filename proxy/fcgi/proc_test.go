@@ -3,7 +3,6 @@ package fcgi
 import (
 	"bufio"
 	"encoding/json"
-	"github.com/zoo-dev/zoo-dev/internal/testtool"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/host/worker"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // appsDir holds the worker's test app (host/worker/testdata/apps/testapp.py).
@@ -63,10 +63,7 @@ func (c *child) kill() {
 // (MODULE:ATTR in the test apps) with threads threads, and waits for ready.
 func startWorker(t testing.TB, app string, threads int) *child {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
+	py := testtool.Python3(t)
 	dir := shortTempDir(t)
 	script, err := worker.Install(dir)
 	if err != nil {

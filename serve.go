@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
 	"net"
 	"os"
@@ -44,7 +45,7 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	if o.listen != "" {
 		addr = o.listen
 	}
-	bus := host.NewBus()
+	bus := event.NewBus()
 	uiSub := bus.Subscribe(1 << 14)
 	ln, err := proxy.Listen(addr)
 	if err != nil {
@@ -103,20 +104,20 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 }
 
 // announce publishes the first lines every run shows: the address and the warnings.
-func announce(bus *host.Bus, site *config.Site, addr net.Addr, base string) {
+func announce(bus *event.Bus, site *config.Site, addr net.Addr, base string) {
 	first := site.Apps[0].Name
-	say := func(lvl host.Level, text string) {
-		bus.Publish(host.Event{App: first, Kind: host.KindLog, Source: host.SourceZoo, Level: lvl, Text: text})
+	say := func(lvl event.Level, text string) {
+		bus.Publish(event.Event{App: first, Kind: event.KindLog, Source: event.SourceZoo, Level: lvl, Text: text})
 	}
-	say(host.LevelInfo, fmt.Sprintf("zoo-dev %s: %s, listening on %s/", version, site.File, base))
+	say(event.LevelInfo, fmt.Sprintf("zoo-dev %s: %s, listening on %s/", version, site.File, base))
 	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
-		say(host.LevelWarn, fmt.Sprintf("listening on %s: reachable from other machines; use --listen 127.0.0.1:PORT to keep it local", addr))
+		say(event.LevelWarn, fmt.Sprintf("listening on %s: reachable from other machines; use --listen 127.0.0.1:PORT to keep it local", addr))
 	}
 	for _, w := range site.Warnings {
-		say(host.LevelWarn, w)
+		say(event.LevelWarn, w)
 	}
 	for _, a := range site.Apps {
-		say(host.LevelInfo, fmt.Sprintf("app %s at %s%s/ from %s", a.Name, base, trimSlash(a.Path), a.Root))
+		say(event.LevelInfo, fmt.Sprintf("app %s at %s%s/ from %s", a.Name, base, trimSlash(a.Path), a.Root))
 	}
 }
 

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,25 +26,25 @@ type command struct {
 	first time.Time // cmdChange: when the first change was seen
 }
 
-type emitFunc func(src Source, lvl Level, pid int, text string)
+type emitFunc func(src event.Source, lvl event.Level, pid int, text string)
 
 // app supervises one application. Its fields below "loop state" are owned by the run
 // goroutine; everything else reaches it through channels.
 type app struct {
 	spec  *appSpec
 	name  string
-	bus   *Bus
+	bus   *event.Bus
 	front Frontend
 	cmds  chan command
 	seq   atomic.Int64 // worker numbers, for socket names
 
 	// loop state
-	state      State
+	state      event.State
 	serving    *generation
 	genSeq     int
 	want       int // desired worker count
 	deploy     *Output
-	failedIn   string         // "deploy" or "start": what put the app in StateFailed
+	failedIn   string         // "deploy" or "start": what put the app in event.StateFailed
 	current    *running       // the launch in progress, nil when none
 	queued     *launch        // a launch asked for while a deploy runs: it starts when the deploy ends
 	needDeploy bool           // the last deploy did not succeed: every launch deploys first
@@ -77,22 +78,22 @@ func (a *app) post(c command) {
 	}
 }
 
-func (a *app) emit(src Source, lvl Level, pid int, text string) {
-	a.bus.Publish(Event{App: a.name, Kind: KindLog, Source: src, Level: lvl, Worker: pid, Text: text})
+func (a *app) emit(src event.Source, lvl event.Level, pid int, text string) {
+	a.bus.Publish(event.Event{App: a.name, Kind: event.KindLog, Source: src, Level: lvl, Worker: pid, Text: text})
 }
 
-func (a *app) logf(lvl Level, format string, args ...any) {
-	a.emit(SourceZoo, lvl, 0, fmt.Sprintf(format, args...))
+func (a *app) logf(lvl event.Level, format string, args ...any) {
+	a.emit(event.SourceZoo, lvl, 0, fmt.Sprintf(format, args...))
 }
 
 // setState changes the state in one place: it publishes the change and tells the frontend.
-func (a *app) setState(s State, why string) {
+func (a *app) setState(s event.State, why string) {
 	a.state = s
-	lvl := LevelInfo
-	if s == StateFailed {
-		lvl = LevelError
+	lvl := event.LevelInfo
+	if s == event.StateFailed {
+		lvl = event.LevelError
 	}
-	a.bus.Publish(Event{App: a.name, Kind: KindState, State: s, Level: lvl, Text: why})
+	a.bus.Publish(event.Event{App: a.name, Kind: event.KindState, State: s, Level: lvl, Text: why})
 	a.pushStatus(why)
 }
 
@@ -101,7 +102,7 @@ func (a *app) pushStatus(errText string) {
 	if a.serving != nil {
 		st.Gen = a.serving.id
 	}
-	if a.state == StateFailed {
+	if a.state == event.StateFailed {
 		st.Err, st.DeployFailed = errText, a.failedIn == "deploy"
 	}
 	st.Crash = a.lastCrash

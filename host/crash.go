@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"slices"
 	"strconv"
@@ -27,7 +28,7 @@ func (a *app) workerExited(ctx context.Context, lc *loopChans, e workerExit) {
 	e.w.stop(0) // the group's leftovers and the socket
 	a.front.Serve(a.name, e.gen.id, e.gen.endpoints(a.spec.cfg.Threads))
 	delay := a.noteCrash()
-	a.logf(LevelError, "worker %d exited with status %d: %s; restarting in %s",
+	a.logf(event.LevelError, "worker %d exited with status %d: %s; restarting in %s",
 		e.w.pid(), e.w.proc.exitCode(), e.w.tail.last(), delay)
 	a.lastCrash = append([]string{fmt.Sprintf("worker %d exited with status %d; its last lines on stderr:",
 		e.w.pid(), e.w.proc.exitCode())}, e.w.tail.Lines()...)
@@ -51,7 +52,7 @@ func (a *app) noteCrash() time.Duration {
 	}
 	a.crashes = append(recent, now)
 	if len(a.crashes) >= crashLoop {
-		a.logf(LevelError, "crash loop: %d worker crashes in the last %s; fix the app and save, or press r",
+		a.logf(event.LevelError, "crash loop: %d worker crashes in the last %s; fix the app and save, or press r",
 			len(a.crashes), crashWindow)
 	}
 	return backoff(len(a.crashes))
@@ -110,7 +111,7 @@ func (a *app) workerAdded(ctx context.Context, lc *loopChans, r added) {
 	r.gen.workers = append(r.gen.workers, r.w)
 	a.front.Serve(a.name, r.gen.id, r.gen.endpoints(a.spec.cfg.Threads))
 	a.watchExit(ctx, lc, r.gen, r.w)
-	a.logf(LevelInfo, "worker %d ready (generation %d)", r.w.pid(), r.gen.id)
+	a.logf(event.LevelInfo, "worker %d ready (generation %d)", r.w.pid(), r.gen.id)
 	if lc.pending > 0 && lc.replace == nil {
 		lc.replace = time.After(0)
 	}
@@ -119,17 +120,17 @@ func (a *app) workerAdded(ctx context.Context, lc *loopChans, r added) {
 
 // publishWorkers sends a snapshot of the serving workers.
 func (a *app) publishWorkers() {
-	var rows []WorkerInfo
+	var rows []event.WorkerInfo
 	if g := a.serving; g != nil {
 		slices.SortFunc(g.workers, func(x, y *worker) int { return x.pid() - y.pid() })
 		load := a.front.Load(a.name)
 		for _, w := range g.workers {
 			l := load[w.pid()]
-			rows = append(rows, WorkerInfo{PID: w.pid(), Gen: g.id, State: "ready",
+			rows = append(rows, event.WorkerInfo{PID: w.pid(), Gen: g.id, State: "ready",
 				InFlight: l.InFlight, Served: l.Served, RSS: rss(w.pid()), Restarts: len(a.crashes)})
 		}
 	}
-	a.bus.Publish(Event{App: a.name, Kind: KindWorkers, Workers: rows})
+	a.bus.Publish(event.Event{App: a.name, Kind: event.KindWorkers, Workers: rows})
 }
 
 // shutdown stops every process the app started and waits for background jobs.
@@ -142,15 +143,15 @@ func (a *app) shutdown(lc *loopChans) {
 	}
 	a.spares.drop(a)
 	a.jobs.Wait()
-	a.setState(StateStopped, "")
+	a.setState(event.StateStopped, "")
 }
 
 // logError reports err as one line, followed by the traceback's lines for an import error.
 func (a *app) logError(what string, err error) {
-	a.logf(LevelError, "%s: %s", what, summary(err))
+	a.logf(event.LevelError, "%s: %s", what, summary(err))
 	if ie, ok := err.(*ImportError); ok {
 		for _, l := range strings.Split(strings.TrimRight(ie.Traceback, "\n"), "\n") {
-			a.emit(SourceStderr, LevelError, 0, l)
+			a.emit(event.SourceStderr, event.LevelError, 0, l)
 		}
 	}
 }

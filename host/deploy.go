@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os/exec"
 	"time"
 )
@@ -11,7 +12,7 @@ import (
 // working folder, line by line into the event stream, the log files and an Output.
 type deployer struct {
 	app  *appSpec
-	emit func(Source, Level, int, string)
+	emit func(event.Source, event.Level, int, string)
 }
 
 // run executes the deploy script once. It returns an error when the script could not
@@ -23,7 +24,7 @@ func (d *deployer) run(ctx context.Context, out *Output) error {
 	cmd.Env = d.app.env
 	line := func(s string) {
 		out.add(s)
-		d.emit(SourceDeploy, LevelInfo, 0, s)
+		d.emit(event.SourceDeploy, event.LevelInfo, 0, s)
 	}
 	start := time.Now() // the DEPLOYING state change has said what runs
 	p, err := startProc(cmd, line, line)
@@ -43,6 +44,6 @@ func (d *deployer) run(ctx context.Context, out *Output) error {
 	if code != 0 {
 		return fmt.Errorf("DEPLOY_FILE %s exited with status %d", d.app.rel(a.DeployFile), code)
 	}
-	d.emit(SourceZoo, LevelInfo, 0, fmt.Sprintf("deploy: done in %d ms", time.Since(start).Milliseconds()))
+	d.emit(event.SourceZoo, event.LevelInfo, 0, fmt.Sprintf("deploy: done in %d ms", time.Since(start).Milliseconds()))
 	return nil
 }

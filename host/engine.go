@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"net"
 	"os"
 	"os/exec"
@@ -47,8 +48,8 @@ func startCustom(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	cmd.Dir, cmd.Env = s.cfg.Root, s.env
 	var pid pidBox
 	p, err := startProc(cmd,
-		func(l string) { emit(SourceStdout, LevelInfo, pid.get(), l) },
-		func(l string) { w.tail.add(l); emit(SourceStderr, LevelInfo, pid.get(), l) })
+		func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
+		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: start %s: %w", s.cfg.Engine, e.Command, err)
 	}

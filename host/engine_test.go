@@ -1,6 +1,7 @@
 package host
 
 import (
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"net"
 	"os/exec"
 	"testing"
@@ -27,7 +28,7 @@ func TestCustomEngineUWSGI(t *testing.T) {
 	a.Engine, a.Python = "uwsgi.fastcgi", ""
 	e := &config.Engine{Command: uwsgi, Protocol: "fastcgi", Transport: "unix",
 		Args: []string{"--plugin", "python3", "--fastcgi-socket", "%SOCKET%", "--wsgi-file", "app.py", "--master", "--die-on-term"}}
-	bus := NewBus()
+	bus := event.NewBus()
 	front := newFakeFront()
 	site := &config.Site{Apps: []*config.App{a}, Engines: map[string]*config.Engine{a.Engine: e}}
 	startHost(t, site, bus, front)

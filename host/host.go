@@ -6,6 +6,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 	"sync"
@@ -30,7 +31,7 @@ type Endpoint struct {
 
 // Status is what the frontend needs to answer for an app it cannot forward to.
 type Status struct {
-	State  State
+	State  event.State
 	Gen    int     // the generation serving, 0 when none
 	Deploy *Output // the latest deploy run; nil before the first
 	Err    string  // why the app is FAILED: a deploy status or an import traceback
@@ -63,10 +64,10 @@ type Frontend interface {
 
 // Options are the host's dependencies and overrides.
 type Options struct {
-	Bus      *Bus     // required: where every event goes
-	Frontend Frontend // required
-	Workers  int      // fixed worker count for every app; 0 = min_workers from the file
-	CacheDir string   // where the worker script is installed; default the user cache folder
+	Bus      *event.Bus // required: where every event goes
+	Frontend Frontend   // required
+	Workers  int        // fixed worker count for every app; 0 = min_workers from the file
+	CacheDir string     // where the worker script is installed; default the user cache folder
 }
 
 // Host runs every app of a site.
@@ -74,8 +75,8 @@ type Host struct {
 	apps   []*app
 	byName map[string]*app
 	runDir string
-	bus    *Bus
-	logSub *Sub // ERROR_LOG_DIR and friends; subscribed before anything starts
+	bus    *event.Bus
+	logSub *event.Sub // ERROR_LOG_DIR and friends; subscribed before anything starts
 }
 
 // New prepares the apps of site. Nothing starts until Run.
@@ -122,7 +123,7 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 	go func() {
 		defer close(logsDone)
-		writeLogFiles(logCtx, h.logSub, cfgs, func(msg string) { h.apps[0].logf(LevelWarn, "%s", msg) })
+		writeLogFiles(logCtx, h.logSub, cfgs, func(msg string) { h.apps[0].logf(event.LevelWarn, "%s", msg) })
 	}()
 	var wg sync.WaitGroup
 	for _, a := range h.apps {

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,9 +61,9 @@ const okApp = "def application(e, s):\n    s('200 OK', [('Content-Type', 'text/p
 
 // runHost starts a host for a and returns it with its fake frontend; the host stops
 // at the end of the test and every worker must be gone by then.
-func runHost(t *testing.T, a *config.App) (*Host, *fakeFront, *Sub) {
+func runHost(t *testing.T, a *config.App) (*Host, *fakeFront, *event.Sub) {
 	t.Helper()
-	bus := NewBus()
+	bus := event.NewBus()
 	sub := bus.Subscribe(4096)
 	front := newFakeFront()
 	h := startHost(t, &config.Site{Apps: []*config.App{a}}, bus, front)
@@ -70,7 +71,7 @@ func runHost(t *testing.T, a *config.App) (*Host, *fakeFront, *Sub) {
 }
 
 // startHost runs a host for site until the end of the test.
-func startHost(t *testing.T, site *config.Site, bus *Bus, front Frontend) *Host {
+func startHost(t *testing.T, site *config.Site, bus *event.Bus, front Frontend) *Host {
 	t.Helper()
 	h, err := New(site, Options{Bus: bus, Frontend: front, CacheDir: t.TempDir()})
 	if err != nil {
@@ -102,10 +103,10 @@ func waitServe(t *testing.T, f *fakeFront) served {
 }
 
 // waitEvent waits for an event that satisfies ok.
-func waitEvent(t *testing.T, sub *Sub, ok func(Event) bool) Event {
+func waitEvent(t *testing.T, sub *event.Sub, ok func(event.Event) bool) event.Event {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
-	var buf []Event
+	var buf []event.Event
 	for {
 		buf, _ = sub.Drain(buf[:0])
 		for _, e := range buf {
@@ -138,10 +139,10 @@ func TestRestartStartsNewGenerationAndRetiresOld(t *testing.T) {
 	if g := <-front.retired; g != 1 {
 		t.Fatalf("retired generation %d, want 1", g)
 	}
-	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindReload && e.Reload.Gen == 2 })
+	waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload && e.Reload.Gen == 2 })
 	deadline := time.Now().Add(5 * time.Second)
 	for alive(old) && time.Now().Before(deadline) {
-		waitEvent(t, sub, func(e Event) bool { return true })
+		waitEvent(t, sub, func(e event.Event) bool { return true })
 	}
 	if alive(old) {
 		t.Errorf("old worker %d still alive after its generation was retired", old)
@@ -154,7 +155,7 @@ func TestImportErrorKeepsOldGeneration(t *testing.T) {
 	first := waitServe(t, front)
 	os.WriteFile(filepath.Join(a.Root, "app.py"), []byte("def application(:\n"), 0o644)
 	h.Restart("t")
-	e := waitEvent(t, sub, func(e Event) bool { return e.Kind == KindReload })
+	e := waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload })
 	if e.Reload.Err == "" || !strings.Contains(e.Reload.Err, "SyntaxError") {
 		t.Fatalf("reload event %+v, want a SyntaxError", e.Reload)
 	}
@@ -180,8 +181,8 @@ func TestCrashedWorkerIsReplaced(t *testing.T) {
 	if len(s.workers) != 1 || s.workers[0].PID == pid {
 		t.Fatalf("replacement Serve = %+v", s)
 	}
-	waitEvent(t, sub, func(e Event) bool {
-		return e.Kind == KindLog && strings.Contains(e.Text, "restarting in")
+	waitEvent(t, sub, func(e event.Event) bool {
+		return e.Kind == event.KindLog && strings.Contains(e.Text, "restarting in")
 	})
 }
 
@@ -192,7 +193,7 @@ func TestFailedDeployFailsTheApp(t *testing.T) {
 	for {
 		select {
 		case st := <-front.status:
-			if st.State != StateFailed {
+			if st.State != event.StateFailed {
 				continue
 			}
 			lines, done, _ := st.Deploy.Lines(0)
@@ -224,7 +225,7 @@ func TestSetWorkersScalesWithinLimits(t *testing.T) {
 		t.Fatalf("after -5: %d workers, want 1", len(s.workers))
 	}
 	h.SetWorkers("t", -1)
-	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindLog && strings.Contains(e.Text, "already 1") })
+	waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindLog && strings.Contains(e.Text, "already 1") })
 }
 
 // A restart takes its workers from the spares started after the previous
@@ -234,7 +235,7 @@ func TestRestartUsesSpares(t *testing.T) {
 	h, front, sub := runHost(t, testApp(t, map[string]string{"app.py": app}))
 	waitServe(t, front)
 	h.Restart("t")
-	e := waitEvent(t, sub, func(e Event) bool { return e.Kind == KindReload })
+	e := waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload })
 	if e.Reload.Err != "" || e.Reload.Spares != 1 {
 		t.Fatalf("reload %+v, want its one worker from a spare", e.Reload)
 	}
@@ -253,7 +254,7 @@ func TestRestartDuringDeployWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, front, sub := runHost(t, a)
-	waitEvent(t, sub, func(e Event) bool { return e.Source == SourceDeploy && e.Text == "step one" })
+	waitEvent(t, sub, func(e event.Event) bool { return e.Source == event.SourceDeploy && e.Text == "step one" })
 	h.Restart("t")
 	gate, err := os.OpenFile(filepath.Join(a.Root, "gate"), os.O_WRONLY, 0)
 	if err != nil {
@@ -261,7 +262,7 @@ func TestRestartDuringDeployWaits(t *testing.T) {
 	}
 	gate.WriteString("go\n")
 	gate.Close()
-	waitEvent(t, sub, func(e Event) bool { return e.Source == SourceDeploy && e.Text == "step two" })
+	waitEvent(t, sub, func(e event.Event) bool { return e.Source == event.SourceDeploy && e.Text == "step two" })
 	if s := waitServe(t, front); s.gen != 1 {
 		t.Fatalf("first Serve is generation %d, want 1", s.gen)
 	}
@@ -275,10 +276,10 @@ func TestFailedDeployRunsAgainOnRestart(t *testing.T) {
 	a := testApp(t, map[string]string{"app.py": okApp,
 		"deploy.py": "import os\nprint('deploying')\nraise SystemExit(0 if os.path.exists('fixed') else 3)\n"})
 	h, front, sub := runHost(t, a)
-	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindState && e.State == StateFailed })
+	waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindState && e.State == event.StateFailed })
 	os.WriteFile(filepath.Join(a.Root, "fixed"), nil, 0o644)
 	h.Restart("t")
-	waitEvent(t, sub, func(e Event) bool { return e.Kind == KindState && e.State == StateDeploying })
+	waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindState && e.State == event.StateDeploying })
 	if s := waitServe(t, front); s.gen != 2 || len(s.workers) != 1 {
 		t.Fatalf("after the fixed deploy Serve = %+v, want generation 2", s)
 	}

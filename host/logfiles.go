@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 
@@ -27,22 +28,22 @@ type logFiles struct {
 }
 
 // logTargets lists the files an event goes to for app a.
-func logTargets(a *config.App, e *Event) []string {
+func logTargets(a *config.App, e *event.Event) []string {
 	var out []string
 	if dir := a.ErrorLogDir; dir != "" {
 		switch {
-		case e.Kind == KindLog && e.Source == SourceStderr:
+		case e.Kind == event.KindLog && e.Source == event.SourceStderr:
 			out = append(out, filepath.Join(dir, errorLogName))
-		case e.Kind == KindLog && e.Source == SourceDeploy:
+		case e.Kind == event.KindLog && e.Source == event.SourceDeploy:
 			out = append(out, filepath.Join(dir, deployLogName))
-		case e.Kind == KindLog && e.Source == SourceZoo, e.Kind == KindState, e.Kind == KindReload:
+		case e.Kind == event.KindLog && e.Source == event.SourceZoo, e.Kind == event.KindState, e.Kind == event.KindReload:
 			out = append(out, filepath.Join(dir, eventLogName))
 		}
 	}
-	if a.DeployLog != "" && e.Kind == KindLog && e.Source == SourceDeploy {
+	if a.DeployLog != "" && e.Kind == event.KindLog && e.Source == event.SourceDeploy {
 		out = append(out, a.DeployLog)
 	}
-	if a.ErrorLogFile != "" && e.Kind == KindLog && e.Source != SourceDeploy {
+	if a.ErrorLogFile != "" && e.Kind == event.KindLog && e.Source != event.SourceDeploy {
 		out = append(out, a.ErrorLogFile)
 	}
 	return out
@@ -50,10 +51,10 @@ func logTargets(a *config.App, e *Event) []string {
 
 // writeLogFiles copies the events of apps to their files until ctx is done, then
 // writes what is left and closes the files.
-func writeLogFiles(ctx context.Context, sub *Sub, apps map[string]*config.App, warn func(string)) {
+func writeLogFiles(ctx context.Context, sub *event.Sub, apps map[string]*config.App, warn func(string)) {
 	lf := &logFiles{files: map[string]*bufio.Writer{}, errs: map[string]bool{}, warn: warn}
 	defer lf.close()
-	var buf []Event
+	var buf []event.Event
 	for {
 		done := false
 		select {
@@ -74,7 +75,7 @@ func writeLogFiles(ctx context.Context, sub *Sub, apps map[string]*config.App, w
 	}
 }
 
-func (lf *logFiles) write(a *config.App, e *Event) {
+func (lf *logFiles) write(a *config.App, e *event.Event) {
 	targets := logTargets(a, e)
 	if len(targets) == 0 {
 		return

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"path/filepath"
 	"time"
 )
@@ -101,11 +102,11 @@ func (a *app) startLaunch(ctx context.Context, lc *loopChans, l launch) {
 	switch {
 	case l.deploy:
 		a.deploy = newOutput(a.spec.cfg.DeployLog)
-		a.setState(StateDeploying, "running "+a.spec.rel(a.spec.cfg.DeployFile))
+		a.setState(event.StateDeploying, "running "+a.spec.rel(a.spec.cfg.DeployFile))
 	case a.serving != nil:
-		a.setState(StateReloading, l.trigger)
+		a.setState(event.StateReloading, l.trigger)
 	default:
-		a.setState(StateStarting, fmt.Sprintf("starting %d worker(s)", n))
+		a.setState(event.StateStarting, fmt.Sprintf("starting %d worker(s)", n))
 	}
 	out := a.deploy
 	if l.deploy {
@@ -157,7 +158,7 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 	}
 	switch {
 	case r.deployErr != nil:
-		a.logf(LevelError, "deploy failed: %v", r.deployErr)
+		a.logf(event.LevelError, "deploy failed: %v", r.deployErr)
 		a.failOrKeep(r, r.deployErr.Error())
 		return
 	case r.err != nil:
@@ -174,11 +175,11 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 	for _, w := range r.gen.workers {
 		a.watchExit(ctx, lc, r.gen, w)
 	}
-	a.setState(StateRunning, fmt.Sprintf("generation %d, %d worker(s)", r.gen.id, len(r.gen.workers)))
+	a.setState(event.StateRunning, fmt.Sprintf("generation %d, %d worker(s)", r.gen.id, len(r.gen.workers)))
 	a.spares.remember(a.spec, r.gen.id, r.gen.workers[0].modules)
 	a.spares.fill(a, a.want)
 	if old != nil {
-		a.bus.Publish(Event{App: a.name, Kind: KindReload, Reload: &ReloadInfo{
+		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Reload: &event.ReloadInfo{
 			Trigger: r.trigger, Debounce: r.began.Sub(r.first), Ready: r.ready.Sub(r.began),
 			Total: switched.Sub(r.first), Gen: r.gen.id, Spares: r.gen.fromSpares()}})
 		a.retire(old)
@@ -199,16 +200,16 @@ func (a *app) startQueued(ctx context.Context, lc *loopChans) {
 func (a *app) failOrKeep(r launchResult, why string) {
 	a.spares.fill(a, a.want) // warm again for the fix
 	if a.serving != nil {
-		a.bus.Publish(Event{App: a.name, Kind: KindReload, Reload: &ReloadInfo{
+		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Reload: &event.ReloadInfo{
 			Trigger: r.trigger, Gen: a.serving.id, Err: summary(r.cause())}})
-		a.setState(StateRunning, fmt.Sprintf("still serving generation %d", a.serving.id))
+		a.setState(event.StateRunning, fmt.Sprintf("still serving generation %d", a.serving.id))
 		return
 	}
 	a.failedIn = "start"
 	if r.deployErr != nil {
 		a.failedIn = "deploy"
 	}
-	a.setState(StateFailed, why)
+	a.setState(event.StateFailed, why)
 }
 
 // retire lets old finish its in-flight requests, then stops its workers.
@@ -219,7 +220,7 @@ func (a *app) retire(old *generation) {
 		ctx, cancel := context.WithTimeout(context.Background(), a.spec.cfg.RequestTimeout+time.Second)
 		defer cancel()
 		if err := a.front.Retire(ctx, a.name, old.id); err != nil {
-			a.logf(LevelWarn, "generation %d: %v; stopping it anyway", old.id, err)
+			a.logf(event.LevelWarn, "generation %d: %v; stopping it anyway", old.id, err)
 		}
 		old.stop()
 	}()

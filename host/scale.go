@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"time"
 )
 
@@ -59,7 +60,7 @@ func (s *autoscaler) tick(a *app) int {
 // autoscale applies the autoscaler's verdict.
 func (a *app) autoscale(ctx context.Context, lc *loopChans) {
 	if d := a.scaler.tick(a); d != 0 {
-		a.logf(LevelInfo, "workers: load asks for %+d", d)
+		a.logf(event.LevelInfo, "workers: load asks for %+d", d)
 		a.scale(ctx, lc, d)
 	}
 }
@@ -75,11 +76,11 @@ func (a *app) scale(ctx context.Context, lc *loopChans, delta int) {
 	}
 	want = max(want, 1)
 	if want == a.want {
-		a.logf(LevelWarn, "workers: already %d (min 1, max %d)", a.want, a.spec.cfg.MaxWorkers)
+		a.logf(event.LevelWarn, "workers: already %d (min 1, max %d)", a.want, a.spec.cfg.MaxWorkers)
 		return
 	}
 	a.want = want
-	a.logf(LevelInfo, "workers: %d", want)
+	a.logf(event.LevelInfo, "workers: %d", want)
 	g := a.serving
 	if g == nil {
 		return // the launch in progress or the next one starts want workers

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,7 +85,7 @@ func (sp *spares) fill(a *app, want int) {
 	for len(sp.list) < want {
 		w, status, err := spawnWorker(a.spec, 0, a.nextWorker(), a.emit, sp.preload)
 		if err != nil {
-			a.logf(LevelWarn, "start a spare worker: %v", err)
+			a.logf(event.LevelWarn, "start a spare worker: %v", err)
 			return
 		}
 		sp.list = append(sp.list, &spare{w: w, status: status})
@@ -111,7 +112,7 @@ func (a *app) claimOrStart(ctx context.Context, sp *spare, gen, seq int) (*worke
 		if err == nil || errors.As(err, &ie) || ctx.Err() != nil {
 			return w, err
 		}
-		a.logf(LevelWarn, "%v; starting a new worker instead", err)
+		a.logf(event.LevelWarn, "%v; starting a new worker instead", err)
 	}
 	return startWorker(ctx, a.spec, gen, seq, a.emit)
 }

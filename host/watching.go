@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 
 	"github.com/zoo-dev/zoo-dev/host/watch"
@@ -25,11 +26,11 @@ func (a *app) watch(ctx context.Context, runDir string) {
 	}
 	w, err := watch.New(opts)
 	if err != nil {
-		a.logf(LevelError, "watch %s: %v; saving files will not reload the app", c.Root, err)
+		a.logf(event.LevelError, "watch %s: %v; saving files will not reload the app", c.Root, err)
 		return
 	}
 	go w.Run(ctx)
-	a.logf(LevelInfo, "watching %s for %s (%s)", c.Root, describeMasks(c.WatchMasks, c.WatchRegex), w.Mode())
+	a.logf(event.LevelInfo, "watching %s for %s (%s)", c.Root, describeMasks(c.WatchMasks, c.WatchRegex), w.Mode())
 	warnings := w.Warnings()
 	for {
 		select {
@@ -43,7 +44,7 @@ func (a *app) watch(ctx context.Context, runDir string) {
 				warnings = nil
 				continue
 			}
-			a.logf(LevelWarn, "watch: %s", msg)
+			a.logf(event.LevelWarn, "watch: %s", msg)
 		case <-ctx.Done():
 			return
 		}

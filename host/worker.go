@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,8 +93,8 @@ func spawnWorker(s *appSpec, gen, n int, emit emitFunc, preload string) (*worker
 	w := &worker{gen: gen, network: "unix", address: sock, lifeline: lifeW, keepConn: true, tail: newTail(20)}
 	var pid pidBox
 	w.proc, err = startProc(cmd,
-		func(l string) { emit(SourceStdout, LevelInfo, pid.get(), l) },
-		func(l string) { w.tail.add(l); emit(SourceStderr, LevelInfo, pid.get(), l) })
+		func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
+		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
 	statusW.Close()
 	lifeR.Close()
 	if err != nil {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"html"
 	"net/http"
 	"time"
@@ -87,7 +88,7 @@ func waitServing(r *http.Request, rt *route) bool {
 	defer deadline.Stop()
 	for {
 		cur := rt.snapshot()
-		if cur.pool != nil || cur.status.State == host.StateFailed {
+		if cur.pool != nil || cur.status.State == event.StateFailed {
 			return true
 		}
 		select {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,7 +65,7 @@ func startSite(t *testing.T, files map[string]string, tweak func(*config.App)) *
 		tweak(a)
 	}
 	cs := &config.Site{Apps: []*config.App{a}}
-	bus := host.NewBus()
+	bus := event.NewBus()
 	srv := New(cs, bus)
 	h, err := host.New(cs, host.Options{Bus: bus, Frontend: srv, CacheDir: t.TempDir()})
 	if err != nil {

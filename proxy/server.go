@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"log"
 	"net"
 	"net/http"
@@ -25,13 +26,13 @@ import (
 type Server struct {
 	routes []*route // longest prefix first
 	byName map[string]*route
-	bus    *host.Bus
+	bus    *event.Bus
 }
 
 var _ host.Frontend = (*Server)(nil)
 
 // New returns a server for the apps of site that reports requests to bus.
-func New(site *config.Site, bus *host.Bus) *Server {
+func New(site *config.Site, bus *event.Bus) *Server {
 	s := &Server{byName: map[string]*route{}, bus: bus}
 	for _, a := range site.Apps {
 		rt := newRoute(a)
@@ -137,13 +138,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case cw.broken != nil:
 			status = fcgi.StatusFor(cw.broken)
-			s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceZoo,
-				Level: host.LevelError, Worker: worker,
+			s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
+				Level: event.LevelError, Worker: worker,
 				Text: fmt.Sprintf("%s %s: response cut off: %v", r.Method, r.RequestURI, cw.broken)})
 		case !cw.wrote && r.Context().Err() != nil:
 			status = fcgi.StatusClientClosed // the client went away before an answer
 		}
-		s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindRequest, Request: &host.RequestInfo{
+		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
 			Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
 			Duration: time.Since(start), Worker: worker}})
 		if cw.broken != nil {
@@ -162,7 +163,7 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 		switch {
 		case snap.pool != nil:
 			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(pid int, line string) {
-				s.bus.Publish(host.Event{App: rt.cfg.Name, Kind: host.KindLog, Source: host.SourceStderr, Worker: pid, Text: line})
+				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
 			if res.Started && res.Err != nil && fcgi.StatusFor(res.Err) != fcgi.StatusClientClosed {
 				w.broken = res.Err // the worker failed mid-response
@@ -174,10 +175,10 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 				writePage(w, r, pageForError(rt, res, snap, rt.stderrOf(backendOf(res.Err))))
 				return 0
 			}
-		case snap.status.State == host.StateFailed:
+		case snap.status.State == event.StateFailed:
 			writePage(w, r, pageFailed(rt, snap.status))
 			return 0
-		case snap.status.State == host.StateDeploying && snap.status.Deploy != nil &&
+		case snap.status.State == event.StateDeploying && snap.status.Deploy != nil &&
 			r.Method == http.MethodGet && !w.wrote:
 			// The deploy page streams, then the request goes on to the app: the app's
 			// answer follows the deploy output for plain clients; browsers reload.
@@ -232,12 +233,12 @@ func backendOf(err error) int {
 // busWriter turns net/http's own log lines into zoo-dev warnings, so they never
 // write over the dashboard.
 type busWriter struct {
-	bus *host.Bus
+	bus *event.Bus
 	app string
 }
 
 func (b busWriter) Write(p []byte) (int, error) {
-	b.bus.Publish(host.Event{App: b.app, Kind: host.KindLog, Source: host.SourceZoo, Level: host.LevelWarn,
+	b.bus.Publish(event.Event{App: b.app, Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelWarn,
 		Text: "http: " + strings.TrimRight(string(p), "\n")})
 	return len(p), nil
 }

@@ -3,7 +3,7 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // actionKey turns the host keys (restart, redeploy, workers, open) into commands,
@@ -18,7 +18,7 @@ func (m Model) actionKey(msg tea.KeyMsg) tea.Cmd {
 		if a.URL == "" {
 			return nil
 		}
-		m.note(sel, host.LevelInfo, "opening "+a.URL)
+		m.note(sel, event.LevelInfo, "opening "+a.URL)
 		return openCmd(sel, m.opts.OpenURL, a.URL)
 	}
 	var what string
@@ -37,14 +37,14 @@ func (m Model) actionKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	ctl := m.opts.Control
 	if ctl == nil {
-		m.note(sel, host.LevelWarn, what+", but this dashboard has no host control")
+		m.note(sel, event.LevelWarn, what+", but this dashboard has no host control")
 		return nil
 	}
-	m.note(sel, host.LevelInfo, what)
+	m.note(sel, event.LevelInfo, what)
 	return controlCmd(sel, what, func() { call(ctl) })
 }
 
 // note adds a line of the dashboard's own to the log.
-func (m Model) note(app int, level host.Level, text string) {
+func (m Model) note(app int, level event.Level, text string) {
 	m.pane.add(m.styles.noteLine(m.clock(), app, level, text))
 }

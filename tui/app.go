@@ -1,10 +1,9 @@
 package tui
 
 import (
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"time"
-
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // rateWindow is how far back requests per second look.
@@ -14,14 +13,14 @@ const rateWindow = 5 * time.Second
 // from its events.
 type appState struct {
 	info     AppInfo
-	state    host.State
+	state    event.State
 	reason   string    // why the state last changed
 	upSince  time.Time // zero unless running (a reload keeps it)
 	errors   int       // 5xx responses, error lines and tracebacks
 	requests int64
-	reload   *host.ReloadInfo
+	reload   *event.ReloadInfo
 	reloadAt time.Time
-	workers  []host.WorkerInfo
+	workers  []event.WorkerInfo
 	buckets  [8]bucket // requests per second of event time, for the rate
 	firstReq int64     // unix second of the first request, so a fresh app's rate is not diluted
 }
@@ -32,37 +31,37 @@ type bucket struct {
 }
 
 // apply folds one event of this app into the state.
-func (a *appState) apply(e host.Event) {
+func (a *appState) apply(e event.Event) {
 	switch e.Kind {
-	case host.KindState:
+	case event.KindState:
 		a.setState(e)
-	case host.KindRequest:
+	case event.KindRequest:
 		a.requests++
 		a.count(e.Time)
 		if e.Request != nil && e.Request.Status >= 500 {
 			a.errors++
 		}
-	case host.KindReload:
+	case event.KindReload:
 		a.reload, a.reloadAt = e.Reload, e.Time
 		if e.Reload != nil && e.Reload.Err != "" {
 			a.errors++
 		}
-	case host.KindWorkers:
+	case event.KindWorkers:
 		a.workers = e.Workers
-	case host.KindLog:
-		if e.Level == host.LevelError || strings.HasPrefix(e.Text, tracebackHead) {
+	case event.KindLog:
+		if e.Level == event.LevelError || strings.HasPrefix(e.Text, tracebackHead) {
 			a.errors++
 		}
 	}
 }
 
-func (a *appState) setState(e host.Event) {
+func (a *appState) setState(e event.Event) {
 	switch e.State {
-	case host.StateRunning:
+	case event.StateRunning:
 		if a.upSince.IsZero() {
 			a.upSince = e.Time
 		}
-	case host.StateReloading:
+	case event.StateReloading:
 	default:
 		a.upSince = time.Time{}
 	}

@@ -2,10 +2,9 @@ package tui
 
 import (
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"testing"
 	"time"
-
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // BenchmarkBatch5000 is the cost of one feed tick carrying 5,000 events (a mix of
@@ -13,13 +12,13 @@ import (
 // ticks a second this is the dashboard's share of a 100,000 lines/s stream.
 func BenchmarkBatch5000(b *testing.B) {
 	m := testModel(nil, "web").resized(120, 40)
-	evs := make([]host.Event, 5000)
+	evs := make([]event.Event, 5000)
 	for i := range evs {
 		if i%5 == 0 {
 			evs[i] = reqEv("web", "GET", fmt.Sprintf("/items/%d", i), 200, time.Second)
 			continue
 		}
-		evs[i] = logEv("web", host.SourceStdout, fmt.Sprintf("INFO app: handled item %d in the usual way with some detail", i))
+		evs[i] = logEv("web", event.SourceStdout, fmt.Sprintf("INFO app: handled item %d in the usual way with some detail", i))
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -2,10 +2,10 @@ package tui
 
 import (
 	"context"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // feedInterval lets events gather after the first one arrives, so the screen is
@@ -17,7 +17,7 @@ const clockInterval = time.Second
 
 // batchMsg carries the events drained from the subscriber in one go.
 type batchMsg struct {
-	events  []host.Event
+	events  []event.Event
 	dropped uint64
 }
 
@@ -28,8 +28,8 @@ type clockMsg time.Time
 // batch is folded into the model before the next wait is armed).
 type feeder struct {
 	ctx context.Context
-	sub *host.Sub
-	buf []host.Event
+	sub *event.Sub
+	buf []event.Event
 }
 
 // feedCmd waits for events (or the end of ctx), lets a frame's worth gather, then

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"strings"
 	"sync"
@@ -10,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 func TestMain(m *testing.M) {
@@ -92,28 +92,28 @@ func keys(s string) []tea.Msg {
 
 func special(t tea.KeyType) tea.Msg { return tea.KeyMsg{Type: t} }
 
-func batch(events ...host.Event) tea.Msg { return batchMsg{events: events} }
+func batch(events ...event.Event) tea.Msg { return batchMsg{events: events} }
 
 // ev helpers build events at t0 minus a few seconds.
-func logEv(app string, src host.Source, text string) host.Event {
-	return host.Event{Time: t0.Add(-2 * time.Second), App: app, Kind: host.KindLog, Source: src, Worker: 4242, Text: text}
+func logEv(app string, src event.Source, text string) event.Event {
+	return event.Event{Time: t0.Add(-2 * time.Second), App: app, Kind: event.KindLog, Source: src, Worker: 4242, Text: text}
 }
 
-func stateEv(app string, st host.State, why string, ago time.Duration) host.Event {
-	return host.Event{Time: t0.Add(-ago), App: app, Kind: host.KindState, State: st, Text: why}
+func stateEv(app string, st event.State, why string, ago time.Duration) event.Event {
+	return event.Event{Time: t0.Add(-ago), App: app, Kind: event.KindState, State: st, Text: why}
 }
 
-func reqEv(app, method, path string, status int, ago time.Duration) host.Event {
-	return host.Event{Time: t0.Add(-ago), App: app, Kind: host.KindRequest,
-		Request: &host.RequestInfo{Method: method, Path: path, Status: status, Bytes: 12, Duration: 1500 * time.Microsecond, Worker: 4242}}
+func reqEv(app, method, path string, status int, ago time.Duration) event.Event {
+	return event.Event{Time: t0.Add(-ago), App: app, Kind: event.KindRequest,
+		Request: &event.RequestInfo{Method: method, Path: path, Status: status, Bytes: 12, Duration: 1500 * time.Microsecond, Worker: 4242}}
 }
 
-func workersEv(app string, n int) host.Event {
-	ws := make([]host.WorkerInfo, n)
+func workersEv(app string, n int) event.Event {
+	ws := make([]event.WorkerInfo, n)
 	for i := range ws {
-		ws[i] = host.WorkerInfo{PID: 4242 + i, Gen: 2, State: "ready", InFlight: i % 2, Served: int64(100 * (i + 1)), RSS: 25 << 20, Restarts: i}
+		ws[i] = event.WorkerInfo{PID: 4242 + i, Gen: 2, State: "ready", InFlight: i % 2, Served: int64(100 * (i + 1)), RSS: 25 << 20, Restarts: i}
 	}
-	return host.Event{Time: t0, App: app, Kind: host.KindWorkers, Workers: ws}
+	return event.Event{Time: t0, App: app, Kind: event.KindWorkers, Workers: ws}
 }
 
 // visible is the log pane's visible lines, plain text.

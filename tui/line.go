@@ -2,12 +2,12 @@ package tui
 
 import (
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // logLine is one line of the log pane, styled once when it enters the ring.
@@ -24,38 +24,38 @@ const tracebackHead = "Traceback (most recent call last)"
 
 // lineFor turns an event into a log line; ok is false for events that have no line
 // (worker snapshots only update the table).
-func (s *styles) lineFor(e host.Event, app int) (logLine, bool) {
+func (s *styles) lineFor(e event.Event, app int) (logLine, bool) {
 	ts := e.Time.Format("15:04:05")
 	p := &s.line
 	var tag, text string
 	tagPaint, textPaint := p.forSource(e.Source), p.forSource(e.Source)
 	l := logLine{app: app}
 	switch e.Kind {
-	case host.KindWorkers:
+	case event.KindWorkers:
 		return l, false
-	case host.KindState:
+	case event.KindState:
 		tag, text = "zoo", "state "+e.State.String()
 		if e.Text != "" {
 			text += ": " + clean(e.Text)
 		}
-		tagPaint, textPaint = p.source[host.SourceZoo], p.state[e.State%6]
-		l.bad = e.State == host.StateFailed
-	case host.KindRequest:
+		tagPaint, textPaint = p.source[event.SourceZoo], p.state[e.State%6]
+		l.bad = e.State == event.StateFailed
+	case event.KindRequest:
 		return s.requestLine(e, app, ts), true
-	case host.KindReload:
+	case event.KindReload:
 		tag, text = "zoo", reloadText(e.Reload)
-		tagPaint = p.source[host.SourceZoo]
+		tagPaint = p.source[event.SourceZoo]
 		if e.Reload != nil && e.Reload.Err != "" {
 			textPaint, l.bad = p.err, true
 		}
 	default:
 		tag, text = sourceTag(e), clean(e.Text)
 		switch {
-		case e.Level == host.LevelError:
+		case e.Level == event.LevelError:
 			textPaint, l.bad = p.err, true
-		case e.Level == host.LevelWarn:
+		case e.Level == event.LevelWarn:
 			textPaint, l.bad = p.warn, true
-		case e.Source == host.SourceStderr:
+		case e.Source == event.SourceStderr:
 			l.bad = true
 		}
 	}
@@ -66,10 +66,10 @@ func (s *styles) lineFor(e host.Event, app int) (logLine, bool) {
 }
 
 // requestLine is the access line: method, path, status (coloured by class), duration.
-func (s *styles) requestLine(e host.Event, app int, ts string) logLine {
+func (s *styles) requestLine(e event.Event, app int, ts string) logLine {
 	r := e.Request
 	if r == nil {
-		r = &host.RequestInfo{}
+		r = &event.RequestInfo{}
 	}
 	tag := "request"
 	if r.Worker != 0 {
@@ -124,18 +124,18 @@ func cleanSlow(s string) string {
 }
 
 // noteLine is a line zoo-dev's dashboard adds itself (an action taken, lines dropped).
-func (s *styles) noteLine(t time.Time, app int, level host.Level, text string) logLine {
-	e := host.Event{Time: t, Kind: host.KindLog, Source: host.SourceZoo, Level: level, Text: text}
+func (s *styles) noteLine(t time.Time, app int, level event.Level, text string) logLine {
+	e := event.Event{Time: t, Kind: event.KindLog, Source: event.SourceZoo, Level: level, Text: text}
 	l, _ := s.lineFor(e, app)
 	return l
 }
 
-func sourceTag(e host.Event) string {
+func sourceTag(e event.Event) string {
 	name := e.Source.String()
 	switch e.Source {
-	case host.SourceStdout:
+	case event.SourceStdout:
 		name = "out"
-	case host.SourceStderr:
+	case event.SourceStderr:
 		name = "err"
 	}
 	if e.Worker != 0 {
@@ -144,7 +144,7 @@ func sourceTag(e host.Event) string {
 	return name
 }
 
-func reloadText(r *host.ReloadInfo) string {
+func reloadText(r *event.ReloadInfo) string {
 	if r == nil {
 		return "reload"
 	}

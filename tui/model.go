@@ -5,13 +5,13 @@ package tui
 import (
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // ringSize is how many log lines the dashboard keeps for scrollback.
@@ -21,7 +21,7 @@ const ringSize = 10000
 type Options struct {
 	Apps    []AppInfo              // header info, one per app, in order
 	Control Control                // the host's controls; nil disables the action keys
-	Sub     *host.Sub              // the event stream; nil shows a static dashboard
+	Sub     *event.Sub             // the event stream; nil shows a static dashboard
 	OpenURL func(url string) error // opens the browser; nil uses xdg-open (open on macOS)
 }
 
@@ -106,7 +106,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, clockCmd()
 	case actionDoneMsg:
 		if msg.err != nil {
-			m.pane.add(m.styles.noteLine(m.clock(), msg.app, host.LevelWarn, msg.err.Error()))
+			m.pane.add(m.styles.noteLine(m.clock(), msg.app, event.LevelWarn, msg.err.Error()))
 		}
 		return m, nil
 	case tea.MouseMsg:
@@ -121,10 +121,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // ingest folds a batch of events into the apps and the log.
-func (m *Model) ingest(events []host.Event, dropped uint64) {
+func (m *Model) ingest(events []event.Event, dropped uint64) {
 	if dropped > 0 {
 		m.dropped += dropped
-		m.pane.add(m.styles.noteLine(m.now, -1, host.LevelWarn, fmt.Sprintf("(%d lines dropped)", dropped)))
+		m.pane.add(m.styles.noteLine(m.now, -1, event.LevelWarn, fmt.Sprintf("(%d lines dropped)", dropped)))
 	}
 	for i := range events {
 		e := &events[i]

@@ -4,9 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
-
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // stampLayout is the time stamp of headless lines.
@@ -17,8 +16,8 @@ const stampLayout = "15:04:05.000"
 // waiting and returns. Drops by the subscriber are reported as a line of their own.
 // Worker snapshots are left out: they are for the dashboard's table.
 // Each batch is written with one write, not one per line.
-func PrintLines(ctx context.Context, w io.Writer, sub *host.Sub) error {
-	var buf []host.Event
+func PrintLines(ctx context.Context, w io.Writer, sub *event.Sub) error {
+	var buf []event.Event
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for {
 		done := false
@@ -38,7 +37,7 @@ func PrintLines(ctx context.Context, w io.Writer, sub *host.Sub) error {
 }
 
 // flushLines drains sub and writes its events; it returns the buffer for reuse.
-func flushLines(w io.Writer, sub *host.Sub, buf []host.Event) ([]host.Event, error) {
+func flushLines(w io.Writer, sub *event.Sub, buf []event.Event) ([]event.Event, error) {
 	buf, dropped := sub.Drain(buf[:0])
 	if dropped > 0 {
 		if _, err := fmt.Fprintf(w, "(%d lines dropped)\n", dropped); err != nil {
@@ -47,7 +46,7 @@ func flushLines(w io.Writer, sub *host.Sub, buf []host.Event) ([]host.Event, err
 	}
 	for i := range buf {
 		e := &buf[i]
-		if e.Kind == host.KindWorkers {
+		if e.Kind == event.KindWorkers {
 			continue // a periodic table for the dashboard; starts and crashes are log lines
 		}
 		if _, err := fmt.Fprintf(w, "%s %s\n", e.Time.Format(stampLayout), e.Line()); err != nil {

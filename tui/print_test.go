@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // lineWriter collects output and signals each write, so tests wait on the event.
@@ -53,10 +52,10 @@ func TestPrintLinesDrainsOnCancel(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			bus := host.NewBus()
+			bus := event.NewBus()
 			sub := bus.Subscribe(tc.size)
 			for i := 0; i < tc.publish; i++ {
-				e := logEv("web", host.SourceStdout, "line "+string(rune('0'+i)))
+				e := logEv("web", event.SourceStdout, "line "+string(rune('0'+i)))
 				e.Time = t0
 				bus.Publish(e)
 			}
@@ -88,7 +87,7 @@ func boolInt(b bool) int {
 
 // TestPrintLinesLive: lines appear as events are published, not only at the end.
 func TestPrintLinesLive(t *testing.T) {
-	bus := host.NewBus()
+	bus := event.NewBus()
 	sub := bus.Subscribe(100)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -96,7 +95,7 @@ func TestPrintLinesLive(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- PrintLines(ctx, w, sub) }()
 
-	bus.Publish(stateEv("web", host.StateRunning, "", 0))
+	bus.Publish(stateEv("web", event.StateRunning, "", 0))
 	deadline := time.After(5 * time.Second)
 	for !strings.Contains(w.String(), "[web] state RUNNING") {
 		select {
@@ -118,9 +117,9 @@ func TestPrintLinesLive(t *testing.T) {
 
 // TestPrintLinesWriteError: a broken stdout ends the printer with the error.
 func TestPrintLinesWriteError(t *testing.T) {
-	bus := host.NewBus()
+	bus := event.NewBus()
 	sub := bus.Subscribe(10)
-	bus.Publish(stateEv("web", host.StateRunning, "", 0))
+	bus.Publish(stateEv("web", event.StateRunning, "", 0))
 	broken := errors.New("broken pipe")
 	err := PrintLines(context.Background(), &lineWriter{err: broken}, sub)
 	if !errors.Is(err, broken) {

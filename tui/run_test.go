@@ -3,12 +3,12 @@ package tui
 import (
 	"bytes"
 	"context"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // TestRunReturns: Run ends with nil both when the user quits and when ctx is done.
@@ -23,7 +23,7 @@ func TestRunReturns(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			bus := host.NewBus()
+			bus := event.NewBus()
 			sub := bus.Subscribe(100)
 			defer sub.Close()
 			ctx, cancel := context.WithCancel(context.Background())

@@ -2,24 +2,24 @@ package tui
 
 import (
 	"bytes"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // runningEvents is a healthy app that deployed, started and served requests.
-func runningEvents() []host.Event {
-	evs := []host.Event{
-		stateEv("web", host.StateDeploying, "", 90*time.Second),
-		{Time: t0.Add(-89 * time.Second), App: "web", Kind: host.KindLog, Source: host.SourceDeploy, Text: "collecting static files... done"},
-		stateEv("web", host.StateStarting, "", 80*time.Second),
-		stateEv("web", host.StateRunning, "", 75*time.Second),
-		{Time: t0.Add(-75 * time.Second), App: "web", Kind: host.KindLog, Source: host.SourceZoo, Text: "listening on http://127.0.0.1:8080/"},
-		{Time: t0.Add(-20 * time.Second), App: "web", Kind: host.KindReload, Reload: &host.ReloadInfo{Trigger: "wsgi.py", Total: 412 * time.Millisecond, Gen: 2}},
+func runningEvents() []event.Event {
+	evs := []event.Event{
+		stateEv("web", event.StateDeploying, "", 90*time.Second),
+		{Time: t0.Add(-89 * time.Second), App: "web", Kind: event.KindLog, Source: event.SourceDeploy, Text: "collecting static files... done"},
+		stateEv("web", event.StateStarting, "", 80*time.Second),
+		stateEv("web", event.StateRunning, "", 75*time.Second),
+		{Time: t0.Add(-75 * time.Second), App: "web", Kind: event.KindLog, Source: event.SourceZoo, Text: "listening on http://127.0.0.1:8080/"},
+		{Time: t0.Add(-20 * time.Second), App: "web", Kind: event.KindReload, Reload: &event.ReloadInfo{Trigger: "wsgi.py", Total: 412 * time.Millisecond, Gen: 2}},
 		workersEv("web", 2),
-		logEv("web", host.SourceStdout, "hello from the app"),
+		logEv("web", event.SourceStdout, "hello from the app"),
 	}
 	for i, r := range []struct {
 		method, path string
@@ -27,15 +27,15 @@ func runningEvents() []host.Event {
 	}{{"GET", "/", 200}, {"GET", "/static/app.css", 304}, {"POST", "/login", 302}, {"GET", "/missing", 404}, {"GET", "/boom", 500}, {"GET", "/api/items?page=2", 200}} {
 		evs = append(evs, reqEv("web", r.method, r.path, r.status, time.Duration(4-i%4)*time.Second))
 	}
-	return append(evs, logEv("web", host.SourceStdout, "marker: all events in"))
+	return append(evs, logEv("web", event.SourceStdout, "marker: all events in"))
 }
 
 // failedEvents is an app whose new code fails to import.
-func failedEvents() []host.Event {
-	evs := []host.Event{
-		stateEv("web", host.StateDeploying, "", 30*time.Second),
-		{Time: t0.Add(-29 * time.Second), App: "web", Kind: host.KindLog, Source: host.SourceDeploy, Text: "deploy.py: nothing to do"},
-		stateEv("web", host.StateStarting, "", 20*time.Second),
+func failedEvents() []event.Event {
+	evs := []event.Event{
+		stateEv("web", event.StateDeploying, "", 30*time.Second),
+		{Time: t0.Add(-29 * time.Second), App: "web", Kind: event.KindLog, Source: event.SourceDeploy, Text: "deploy.py: nothing to do"},
+		stateEv("web", event.StateStarting, "", 20*time.Second),
 	}
 	for _, l := range []string{
 		"Traceback (most recent call last):",
@@ -43,17 +43,17 @@ func failedEvents() []host.Event {
 		"    from flask import Flask",
 		"ModuleNotFoundError: No module named 'flask'",
 	} {
-		evs = append(evs, logEv("web", host.SourceStderr, l))
+		evs = append(evs, logEv("web", event.SourceStderr, l))
 	}
 	return append(evs,
-		stateEv("web", host.StateFailed, "import failed: ModuleNotFoundError: No module named 'flask'", time.Second),
-		logEv("web", host.SourceZoo, "marker: all events in"))
+		stateEv("web", event.StateFailed, "import failed: ModuleNotFoundError: No module named 'flask'", time.Second),
+		logEv("web", event.SourceZoo, "marker: all events in"))
 }
 
 // startScreen runs the whole program against a real bus holding events.
-func startScreen(t *testing.T, ctl Control, events []host.Event) *teatest.TestModel {
+func startScreen(t *testing.T, ctl Control, events []event.Event) *teatest.TestModel {
 	t.Helper()
-	bus := host.NewBus()
+	bus := event.NewBus()
 	sub := bus.Subscribe(1000)
 	t.Cleanup(sub.Close)
 	for _, e := range events {
@@ -83,7 +83,7 @@ func finalScreen(t *testing.T, tm *teatest.TestModel) []byte {
 func TestScreens(t *testing.T) {
 	tests := []struct {
 		name   string
-		events []host.Event
+		events []event.Event
 		typed  string
 		wait   string
 	}{

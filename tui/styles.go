@@ -1,18 +1,18 @@
 package tui
 
 import (
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // styles are built once; lipgloss rendering is not cheap, so log lines are styled
 // once when they enter the ring and the header uses only a handful per frame.
 type styles struct {
 	title, url, dim, tabOn, tabOff lipgloss.Style
-	state                          [6]lipgloss.Style // by host.State
-	source                         [5]lipgloss.Style // by host.Source
+	state                          [6]lipgloss.Style // by event.State
+	source                         [5]lipgloss.Style // by event.Source
 	warn, err                      lipgloss.Style
 	status2, status3, status4      lipgloss.Style
 	status5                        lipgloss.Style
@@ -38,32 +38,32 @@ func newStyles() *styles {
 		paneTitle: lipgloss.NewStyle().Bold(true),
 	}
 	s.state = [6]lipgloss.Style{
-		host.StateStopped:   c("245").Bold(true),
-		host.StateDeploying: c("141").Bold(true),
-		host.StateStarting:  c("214").Bold(true),
-		host.StateRunning:   c("42").Bold(true),
-		host.StateReloading: c("39").Bold(true),
-		host.StateFailed:    c("203").Bold(true).Reverse(true),
+		event.StateStopped:   c("245").Bold(true),
+		event.StateDeploying: c("141").Bold(true),
+		event.StateStarting:  c("214").Bold(true),
+		event.StateRunning:   c("42").Bold(true),
+		event.StateReloading: c("39").Bold(true),
+		event.StateFailed:    c("203").Bold(true).Reverse(true),
 	}
 	s.source = [5]lipgloss.Style{
-		host.SourceZoo:    c("39"),
-		host.SourceDeploy: c("141"),
-		host.SourceStdout: lipgloss.NewStyle(),
-		host.SourceStderr: c("214"),
-		host.SourceAccess: c("245"),
+		event.SourceZoo:    c("39"),
+		event.SourceDeploy: c("141"),
+		event.SourceStdout: lipgloss.NewStyle(),
+		event.SourceStderr: c("214"),
+		event.SourceAccess: c("245"),
 	}
 	s.line = s.makePaints()
 	return s
 }
 
-func (s *styles) forState(st host.State) lipgloss.Style {
+func (s *styles) forState(st event.State) lipgloss.Style {
 	if int(st) < len(s.state) {
 		return s.state[st]
 	}
 	return s.dim
 }
 
-func (s *styles) forSource(src host.Source) lipgloss.Style {
+func (s *styles) forSource(src event.Source) lipgloss.Style {
 	if int(src) < len(s.source) {
 		return s.source[src]
 	}
@@ -112,7 +112,7 @@ type paints struct {
 }
 
 func (s *styles) makePaints() paints {
-	p := paints{dim: paintOf(s.dim), warn: paintOf(s.warn), err: paintOf(s.err), access: paintOf(s.source[host.SourceAccess])}
+	p := paints{dim: paintOf(s.dim), warn: paintOf(s.warn), err: paintOf(s.err), access: paintOf(s.source[event.SourceAccess])}
 	for i, st := range s.state {
 		p.state[i] = paintOf(st)
 	}
@@ -133,7 +133,7 @@ func (p *paints) forStatus(code int) paint {
 	return p.status[class]
 }
 
-func (p *paints) forSource(src host.Source) paint {
+func (p *paints) forSource(src event.Source) paint {
 	if int(src) < len(p.source) {
 		return p.source[src]
 	}

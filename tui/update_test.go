@@ -2,13 +2,13 @@ package tui
 
 import (
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // TestEventsFoldIntoHeader: events drive the state, uptime, rate, errors, reload
@@ -16,16 +16,16 @@ import (
 func TestEventsFoldIntoHeader(t *testing.T) {
 	tests := []struct {
 		name   string
-		events []host.Event
+		events []event.Event
 		check  func(t *testing.T, a *appState, view string)
 	}{
-		{"running with uptime", []host.Event{stateEv("web", host.StateStarting, "", 70*time.Second), stateEv("web", host.StateRunning, "", 65*time.Second)},
+		{"running with uptime", []event.Event{stateEv("web", event.StateStarting, "", 70*time.Second), stateEv("web", event.StateRunning, "", 65*time.Second)},
 			func(t *testing.T, a *appState, view string) {
 				wantIn(t, view, "RUNNING", "up 1m05s")
 			}},
-		{"reload keeps uptime", []host.Event{stateEv("web", host.StateRunning, "", 65*time.Second), stateEv("web", host.StateReloading, "wsgi.py", 3*time.Second), stateEv("web", host.StateRunning, "", time.Second)},
+		{"reload keeps uptime", []event.Event{stateEv("web", event.StateRunning, "", 65*time.Second), stateEv("web", event.StateReloading, "wsgi.py", 3*time.Second), stateEv("web", event.StateRunning, "", time.Second)},
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "up 1m05s") }},
-		{"failed shows reason, no uptime", []host.Event{stateEv("web", host.StateRunning, "", 65*time.Second), stateEv("web", host.StateFailed, "deploy exited with status 1", time.Second)},
+		{"failed shows reason, no uptime", []event.Event{stateEv("web", event.StateRunning, "", 65*time.Second), stateEv("web", event.StateFailed, "deploy exited with status 1", time.Second)},
 			func(t *testing.T, a *appState, view string) {
 				wantIn(t, view, "FAILED", "deploy exited with status 1")
 				if strings.Contains(view, "up 1m") {
@@ -38,23 +38,23 @@ func TestEventsFoldIntoHeader(t *testing.T) {
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "2.0 req/s") }},
 		{"no requests, no rate", nil,
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "0.0 req/s", "0 requests", "0 errors") }},
-		{"5xx and tracebacks and error lines count", []host.Event{reqEv("web", "GET", "/boom", 500, time.Second), reqEv("web", "GET", "/nope", 404, time.Second),
-			logEv("web", host.SourceStderr, "Traceback (most recent call last):"), logEv("web", host.SourceStderr, "  File \"wsgi.py\", line 3"),
-			{Time: t0, App: "web", Kind: host.KindLog, Source: host.SourceZoo, Level: host.LevelError, Text: "worker crashed"}},
+		{"5xx and tracebacks and error lines count", []event.Event{reqEv("web", "GET", "/boom", 500, time.Second), reqEv("web", "GET", "/nope", 404, time.Second),
+			logEv("web", event.SourceStderr, "Traceback (most recent call last):"), logEv("web", event.SourceStderr, "  File \"wsgi.py\", line 3"),
+			{Time: t0, App: "web", Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelError, Text: "worker crashed"}},
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "3 errors") }},
-		{"reload time", []host.Event{{Time: t0.Add(-4 * time.Second), App: "web", Kind: host.KindReload, Reload: &host.ReloadInfo{Trigger: "wsgi.py", Total: 340 * time.Millisecond, Gen: 3}}},
+		{"reload time", []event.Event{{Time: t0.Add(-4 * time.Second), App: "web", Kind: event.KindReload, Reload: &event.ReloadInfo{Trigger: "wsgi.py", Total: 340 * time.Millisecond, Gen: 3}}},
 			func(t *testing.T, a *appState, view string) {
 				wantIn(t, view, "reload 11:59:56 (340 ms, generation 3)", "reload: wsgi.py changed, serving new code after 340 ms")
 			}},
-		{"workers table", []host.Event{workersEv("web", 2)},
+		{"workers table", []event.Event{workersEv("web", 2)},
 			func(t *testing.T, a *appState, view string) {
 				wantIn(t, view, "PID", "RESTARTS", "4242", "4243", "ready", "25.0M", "200")
 			}},
-		{"many workers are capped", []host.Event{workersEv("web", 9)},
+		{"many workers are capped", []event.Event{workersEv("web", 9)},
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "+3 more") }},
-		{"events of other apps stay out", []host.Event{stateEv("other", host.StateFailed, "", 0)},
+		{"events of other apps stay out", []event.Event{stateEv("other", event.StateFailed, "", 0)},
 			func(t *testing.T, a *appState, view string) {
-				if a.state != host.StateStopped {
+				if a.state != event.StateStopped {
 					t.Errorf("state = %s, want STOPPED", a.state)
 				}
 			}},
@@ -67,8 +67,8 @@ func TestEventsFoldIntoHeader(t *testing.T) {
 	}
 }
 
-func reqs(n int, ago time.Duration) []host.Event {
-	var out []host.Event
+func reqs(n int, ago time.Duration) []event.Event {
+	var out []event.Event
 	for i := 0; i < n; i++ {
 		out = append(out, reqEv("web", "GET", fmt.Sprintf("/r%d", i), 200, ago))
 	}
@@ -87,14 +87,14 @@ func wantIn(t *testing.T, view string, parts ...string) {
 // fill is a model whose log holds n stdout lines "line 0".."line n-1" and a few requests.
 func fill(n int) Model {
 	m := testModel(nil, "web", "api")
-	var evs []host.Event
+	var evs []event.Event
 	for i := 0; i < n; i++ {
-		evs = append(evs, logEv("web", host.SourceStdout, fmt.Sprintf("line %d", i)))
+		evs = append(evs, logEv("web", event.SourceStdout, fmt.Sprintf("line %d", i)))
 		if i%10 == 0 {
 			evs = append(evs, reqEv("web", "POST", fmt.Sprintf("/form/%d", i), 200+100*(i/10%4), time.Second))
 		}
 	}
-	evs = append(evs, logEv("api", host.SourceStdout, "api says hi"))
+	evs = append(evs, logEv("api", event.SourceStdout, "api says hi"))
 	return m.step(batch(evs...))
 }
 
@@ -111,13 +111,13 @@ func TestKeysChangeThePane(t *testing.T) {
 				t.Errorf("follow=%v last=%q", m.pane.follow, last)
 			}
 		}},
-		{"up leaves follow and new lines do not move the window", []tea.Msg{special(tea.KeyUp), batch(logEv("web", host.SourceStdout, "newer"))},
+		{"up leaves follow and new lines do not move the window", []tea.Msg{special(tea.KeyUp), batch(logEv("web", event.SourceStdout, "newer"))},
 			func(t *testing.T, m Model) {
 				if m.pane.follow || contains(m.visible(), "newer") || !contains(m.visible(), "line 98") {
 					t.Errorf("follow=%v visible=%q", m.pane.follow, m.visible())
 				}
 			}},
-		{"end resumes follow", []tea.Msg{special(tea.KeyPgUp), special(tea.KeyEnd), batch(logEv("web", host.SourceStdout, "newer"))},
+		{"end resumes follow", []tea.Msg{special(tea.KeyPgUp), special(tea.KeyEnd), batch(logEv("web", event.SourceStdout, "newer"))},
 			func(t *testing.T, m Model) {
 				if !m.pane.follow || !contains(m.visible(), "newer") {
 					t.Errorf("follow=%v visible=%q", m.pane.follow, m.visible())
@@ -240,7 +240,7 @@ func TestActionKeysCallControl(t *testing.T) {
 // TestActionNoteFollowsEarlierEvents: a request that happened before the key, still
 // waiting for the next feed tick, shows above the line the key adds.
 func TestActionNoteFollowsEarlierEvents(t *testing.T) {
-	bus := host.NewBus()
+	bus := event.NewBus()
 	m := New(Options{Apps: []AppInfo{{Name: "web"}}, Control: newFakeControl(), Sub: bus.Subscribe(100)})
 	m = fixClock(m).resized(100, 30)
 	bus.Publish(reqEv("web", "GET", "/before-the-key", 200, time.Second))
@@ -288,9 +288,9 @@ func TestDropsAreShown(t *testing.T) {
 func TestRingIsBounded(t *testing.T) {
 	m := testModel(nil, "web")
 	for b := 0; b < 3; b++ {
-		var evs []host.Event
+		var evs []event.Event
 		for i := 0; i < 5000; i++ {
-			evs = append(evs, logEv("web", host.SourceStdout, fmt.Sprintf("line %d", b*5000+i)))
+			evs = append(evs, logEv("web", event.SourceStdout, fmt.Sprintf("line %d", b*5000+i)))
 		}
 		m = m.step(batch(evs...))
 	}

@@ -2,12 +2,12 @@ package tui
 
 import (
 	"fmt"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/zoo-dev/zoo-dev/host"
 )
 
 // maxWorkerRows caps the workers table so the log keeps most of the screen.
@@ -103,7 +103,7 @@ func (m Model) headerTop(a *appState) string {
 	if up := a.uptime(m.now); up > 0 {
 		parts = append(parts, "up "+fmtUptime(up))
 	}
-	if a.reason != "" && a.state != host.StateRunning {
+	if a.reason != "" && a.state != event.StateRunning {
 		parts = append(parts, s.dim.Render(a.reason))
 	}
 	return " " + strings.Join(parts, "  ")

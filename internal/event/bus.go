@@ -1,4 +1,4 @@
-package host
+package event
 
 import (
 	"sync"
@@ -10,22 +10,18 @@ import (
 // and counted. So a slow dashboard never slows the proxy.
 type Bus struct {
 	mu   sync.Mutex
-	seq  uint64
 	subs map[*Sub]struct{}
 }
 
 // NewBus returns a bus with no subscribers.
 func NewBus() *Bus { return &Bus{subs: make(map[*Sub]struct{})} }
 
-// Publish stamps e with a sequence number (and a time when it has none) and hands it
-// to every subscriber.
+// Publish stamps e with a time when it has none and hands it to every subscriber.
 func (b *Bus) Publish(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
 	b.mu.Lock()
-	b.seq++
-	e.Seq = b.seq
 	for s := range b.subs {
 		s.push(e)
 	}

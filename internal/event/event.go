@@ -1,4 +1,4 @@
-package host
+package event
 
 import (
 	"fmt"
@@ -68,7 +68,6 @@ func (s State) String() string {
 
 // Event is one thing that happened to an app. Exactly the fields its Kind names are set.
 type Event struct {
-	Seq    uint64    // position in the app's stream, from 1
 	Time   time.Time // when it happened
 	App    string    // the app's name
 	Kind   Kind

@@ -66,10 +66,14 @@ func (s State) String() string {
 	return fmt.Sprintf("STATE(%d)", s)
 }
 
+// Site is the App of an event about the whole site (the address, the config's
+// warnings): every app's view shows it.
+const Site = ""
+
 // Event is one thing that happened to an app. Exactly the fields its Kind names are set.
 type Event struct {
 	Time   time.Time // when it happened
-	App    string    // the app's name
+	App    string    // the app's name, or Site for a message about the whole site
 	Kind   Kind
 	Source Source // KindLog
 	Level  Level  // KindLog from SourceZoo, KindState

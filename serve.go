@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
 	"net"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"github.com/zoo-dev/zoo-dev/proxy"
 	"github.com/zoo-dev/zoo-dev/tui"
 )

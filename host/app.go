@@ -3,10 +3,11 @@ package host
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 type cmdKind uint8

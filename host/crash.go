@@ -3,12 +3,13 @@ package host
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 const (

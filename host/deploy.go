@@ -3,9 +3,10 @@ package host
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os/exec"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // deployer runs an app's DEPLOY_FILE with the app's interpreter, environment and

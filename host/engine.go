@@ -3,7 +3,6 @@ package host
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // startCustom launches worker n of generation gen with a custom engine from

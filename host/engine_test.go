@@ -1,12 +1,12 @@
 package host
 
 import (
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"net"
 	"os/exec"
 	"testing"
 
 	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 

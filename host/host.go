@@ -6,7 +6,6 @@ package host
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/zoo-dev/zoo-dev/config"
 	workerpy "github.com/zoo-dev/zoo-dev/host/worker"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // stopGrace is how long a process gets between SIGTERM and SIGKILL.

@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 

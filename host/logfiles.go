@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 
 	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // Files in ERROR_LOG_DIR: the app's error output, the deploy output, zoo-dev's events.

@@ -3,9 +3,10 @@ package host
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"path/filepath"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // loopChans are the channels the supervisor loop selects on, besides commands.

@@ -2,8 +2,9 @@ package host
 
 import (
 	"context"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // Scaling by load, like Helicon Zoo between minInstances and maxInstances: a worker

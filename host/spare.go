@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // A spare is a worker started ahead of the next reload: its interpreter is up and

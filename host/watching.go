@@ -2,10 +2,10 @@ package host
 
 import (
 	"context"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 
 	"github.com/zoo-dev/zoo-dev/host/watch"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // watch runs the app's file watcher, when its configuration asks for one, and posts

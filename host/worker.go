@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // worker is one Python process running the embedded FastCGI WSGI server.

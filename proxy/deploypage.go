@@ -2,12 +2,12 @@ package proxy
 
 import (
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"html"
 	"net/http"
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // streamDeploy answers a GET that arrives during a deploy with the deploy output as

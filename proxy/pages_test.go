@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"context"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"log"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/internal/event"
 	"github.com/zoo-dev/zoo-dev/proxy/fcgi"
 )
 

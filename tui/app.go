@@ -1,9 +1,10 @@
 package tui
 
 import (
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // rateWindow is how far back requests per second look.

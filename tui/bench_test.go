@@ -2,9 +2,10 @@ package tui
 
 import (
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // BenchmarkBatch5000 is the cost of one feed tick carrying 5,000 events (a mix of

@@ -2,10 +2,11 @@ package tui
 
 import (
 	"context"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // feedInterval lets events gather after the first one arrives, so the screen is

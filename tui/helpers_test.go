@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"os"
 	"strings"
 	"sync"
@@ -11,6 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 func TestMain(m *testing.M) {

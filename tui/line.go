@@ -2,12 +2,13 @@ package tui
 
 import (
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // logLine is one line of the log pane, styled once when it enters the ring.

@@ -5,13 +5,14 @@ package tui
 import (
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // ringSize is how many log lines the dashboard keeps for scrollback.

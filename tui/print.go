@@ -4,8 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // stampLayout is the time stamp of headless lines.

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // lineWriter collects output and signals each write, so tests wait on the event.

@@ -3,12 +3,13 @@ package tui
 import (
 	"bytes"
 	"context"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"io"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // TestRunReturns: Run ends with nil both when the user quits and when ctx is done.

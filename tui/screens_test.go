@@ -2,11 +2,12 @@ package tui
 
 import (
 	"bytes"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // runningEvents is a healthy app that deployed, started and served requests.

@@ -1,10 +1,11 @@
 package tui
 
 import (
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // styles are built once; lipgloss rendering is not cheap, so log lines are styled

@@ -2,13 +2,14 @@ package tui
 
 import (
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // TestEventsFoldIntoHeader: events drive the state, uptime, rate, errors, reload

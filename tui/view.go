@@ -2,12 +2,13 @@ package tui
 
 import (
 	"fmt"
-	"github.com/zoo-dev/zoo-dev/internal/event"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
 // maxWorkerRows caps the workers table so the log keeps most of the screen.

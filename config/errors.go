@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,6 +22,9 @@ type Error struct {
 	Value   string // the bad value as written (after expansion where that matters)
 	Msg     string // what is wrong and, where it helps, the fix
 	Err     error  // the underlying error, if any (for errors.Is / errors.As)
+	// Warnings are the findings made before the error, each one line like
+	// Site.Warnings; one of them may explain the error.
+	Warnings []string
 }
 
 // Error formats the one-line message.
@@ -48,6 +52,21 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(oneLine(e.Msg))
 	return b.String()
+}
+
+// MarshalJSON writes the error as `zoo-dev check --json` prints it:
+// {"file", "line", "column", "message"} (message without the position), and the
+// warnings when there are any. Line and column are 0 when unknown.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	msg := *e
+	msg.File, msg.Line, msg.Col = "", 0, 0
+	return json.Marshal(struct {
+		File     string   `json:"file"`
+		Line     int      `json:"line"`
+		Column   int      `json:"column"`
+		Message  string   `json:"message"`
+		Warnings []string `json:"warnings,omitempty"`
+	}{e.File, e.Line, e.Col, msg.Error(), e.Warnings})
 }
 
 // Unwrap returns the underlying error.

@@ -15,6 +15,7 @@ type expander struct {
 	root, vpath string
 	earlier     map[string]string // upper-cased name -> expanded value
 	getenv      func(string) (string, bool)
+	keep        []string // names left as %NAME% for the host to fill in (the port)
 }
 
 func newExpander(root, vpath string) *expander {
@@ -40,11 +41,25 @@ func (x *expander) expand(s, self string) string {
 			continue
 		}
 		b.WriteString(s[:i])
-		b.WriteString(x.lookup(s[i+1:i+1+j], self))
+		if x.kept(s[i+1 : i+1+j]) {
+			b.WriteString(s[i : i+2+j])
+		} else {
+			b.WriteString(x.lookup(s[i+1:i+1+j], self))
+		}
 		s = s[i+2+j:]
 	}
 	b.WriteString(s)
 	return b.String()
+}
+
+// kept reports a name that expand leaves as written.
+func (x *expander) kept(name string) bool {
+	for _, k := range x.keep {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // set records an expanded app variable for later values.

@@ -57,7 +57,8 @@ func TestSplitPathList(t *testing.T) {
 func TestWSGIAppForm(t *testing.T) {
 	for in, ok := range map[string]bool{
 		"wsgi.application": true, "pkg.mod.app": true, "pkg.mod:app": true, "mod:obj.attr": true, "_m.a1": true,
-		"wsgi": false, "wsgi.": false, ".app": false, "a:b:c": false, "a.b()": false, "a b.c": false, "1a.b": false, "": false,
+		"wsgi": false, "wsgi.": false, ".app": false, "a:b:c": false, "a()": false, "a.b(x)": false,
+		"a.b()": true, "app.create_app().wsgi_app": true, "mod:make()": true, "a b.c": false, "1a.b": false, "": false,
 	} {
 		if wsgiAppForm.MatchString(in) != ok {
 			t.Errorf("%q: got %v, want %v", in, !ok, ok)

@@ -27,6 +27,7 @@ type draft struct {
 	apps     []*draftApp
 	engines  map[string]*Engine
 	warnings []string
+	static   []draftStatic // web.config scopes that only remove handlers
 }
 
 // draftApp is one application as written in the file.
@@ -48,7 +49,12 @@ type draftApp struct {
 	requestTimeout  time.Duration
 	startTimeout    time.Duration
 	env             []draftVar
-	interpreterHint string // wfastcgi: the python.exe of the scriptProcessor
+	interpreterHint string      // wfastcgi: the python.exe of the scriptProcessor
+	handlers        []string    // web.config: the names of the handlers that serve the app
+	platform        *wcPlatform // web.config: the <httpPlatform> or <aspNetCore> that serves it
+	venvHint        string      // the project's copy of a virtualenv the file names for Windows
+	proxyNote       string      // the warning about Azure's virtualenv proxy, completed with the interpreter
+	proxyAt         pos
 	minSet, maxSet  bool
 	threadsSet      bool
 }

@@ -26,6 +26,15 @@ func (s *Site) WriteText(w io.Writer) error {
 		p.field("command", e.Command)
 		p.field("args", strings.Join(e.Args, " "))
 		p.field("protocol", e.Protocol+" over "+e.Transport)
+		p.field("port env", strings.Join(e.PortEnv, " "))
+		if e.StartRetries > 0 {
+			p.field("start retries", fmt.Sprint(e.StartRetries))
+		}
+	}
+	for _, st := range s.Static {
+		p.blank()
+		p.printf("static %q\n", st.Path)
+		p.field("root", st.Root)
 	}
 	if len(s.Warnings) > 0 {
 		p.blank()

@@ -12,8 +12,9 @@ import (
 	"time"
 )
 
-// pythonEngine matches Helicon's engine names: python.3.wsgi, python.2.7.wsgi, python.3.11.wsgi.
-var pythonEngine = regexp.MustCompile(`^python\.(\d+)(?:\.(\d+))?\.wsgi$`)
+// pythonEngine matches Helicon's Python engine names: python.3.wsgi, python.2.7.wsgi,
+// python.3.11.wsgi, and the older pipe transport python.2.7.pipe (the same worker).
+var pythonEngine = regexp.MustCompile(`^python\.(\d+)(?:\.(\d+))?\.(?:wsgi|pipe)$`)
 
 // WfastcgiEngine is the engine name of an app in Microsoft's wfastcgi form.
 const WfastcgiEngine = "wfastcgi"

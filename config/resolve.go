@@ -43,7 +43,7 @@ func resolve(d *draft, pf *pythonFinder) (*Site, error) {
 		r.s.Listen = d.listen
 	}
 	if len(d.apps) == 0 {
-		return nil, r.err(pos{1, 1}, "", "", "", r.noAppMsg())
+		return nil, r.withWarnings(r.noApp())
 	}
 	byPath := map[string]*draftApp{}
 	byName := map[string]*draftApp{}
@@ -57,17 +57,29 @@ func resolve(d *draft, pf *pythonFinder) (*Site, error) {
 		byName[da.name] = da
 		a, err := r.app(da)
 		if err != nil {
-			return nil, err
+			return nil, r.withWarnings(err)
 		}
 		if prev := byPath[a.Path]; prev != nil {
-			return nil, r.err(da.pathAt, da.name, r.pathSetting(), a.Path,
-				fmt.Sprintf("path already served by application %q (line %d); give each application its own path", prev.name, prev.at.line))
+			return nil, r.withWarnings(r.err(da.pathAt, da.name, r.pathSetting(), a.Path,
+				fmt.Sprintf("path already served by application %q (line %d); give each application its own path", prev.name, prev.at.line)))
 		}
 		byPath[a.Path] = da
 		r.s.Apps = append(r.s.Apps, a)
 	}
 	r.checkEngineCommands()
+	if !r.isTOML() {
+		r.staticFolders()
+	}
 	return r.s, nil
+}
+
+// withWarnings gives an error the warnings found before it, so that a finding
+// that explains the error (an <application> no handler reads) is not lost.
+func (r *resolver) withWarnings(err error) error {
+	if e, ok := err.(*Error); ok && len(r.s.Warnings) > 0 {
+		e.Warnings = append([]string{}, r.s.Warnings...)
+	}
+	return err
 }
 
 func (r *resolver) err(p pos, app, setting, value, msg string) *Error {
@@ -80,11 +92,18 @@ func (r *resolver) warn(p pos, app, msg string) {
 
 func (r *resolver) isTOML() bool { return r.d.format == TOMLName }
 
-func (r *resolver) noAppMsg() string {
+// noApp is the error of a file that declares no application.
+func (r *resolver) noApp() error {
 	if r.isTOML() {
-		return "no application found; add an [[app]] table with name, engine and [app.env] WSGI_APP"
+		return r.err(pos{1, 1}, "", "", "", "no application found; add an [[app]] table with name, engine and [app.env] WSGI_APP")
 	}
-	return "no application found; add a <handlers> entry with scriptProcessor=\"python.3.wsgi\" (Helicon Zoo) or a FastCgiModule handler running wfastcgi.py"
+	for _, st := range r.d.static {
+		if st.location == "" {
+			return r.err(st.at, "", "", "", "this web.config only removes handlers: IIS serves this folder as static files, it holds no app; run zoo-dev on the folder above it")
+		}
+	}
+	return r.err(pos{1, 1}, "", "", "", "no application found; add a <handlers> entry with scriptProcessor=\"python.3.wsgi\" (Helicon Zoo), "+
+		"a WSGI_HANDLER in <appSettings> (wfastcgi) or an <httpPlatform> element")
 }
 
 // The setting names as the user wrote them differ between the two formats.
@@ -115,7 +134,11 @@ func (r *resolver) app(da *draftApp) (*App, error) {
 	if st, err := os.Stat(a.Root); err != nil || !st.IsDir() {
 		return nil, r.err(da.rootAt, da.name, "root", da.root, "folder does not exist")
 	}
-	if err := r.engine(da, a); err != nil {
+	if da.platform != nil {
+		if err := r.platformSizes(da); err != nil {
+			return nil, err
+		}
+	} else if err := r.engine(da, a); err != nil {
 		return nil, err
 	}
 	if err := r.sizes(da, a); err != nil {
@@ -123,6 +146,9 @@ func (r *resolver) app(da *draftApp) (*App, error) {
 	}
 	if err := r.env(da, a); err != nil {
 		return nil, err
+	}
+	if da.platform != nil {
+		return a, r.platformEngine(da, a)
 	}
 	if err := r.python(da, a); err != nil {
 		return nil, err
@@ -137,6 +163,10 @@ func (r *resolver) engine(da *draftApp, a *App) error {
 	}
 	if _, ok := engineVersion(a.Engine); ok || a.Engine == WfastcgiEngine {
 		return nil
+	}
+	if !r.isTOML() {
+		return r.err(da.engineAt, da.name, r.engineSetting(), a.Engine,
+			"zoo-dev runs Python engines only (python.X.Y.wsgi or .pipe, wfastcgi, HttpPlatformHandler); this handler runs another engine")
 	}
 	known := []string{"python.3.wsgi", "python.X.Y.wsgi"}
 	if r.isTOML() {
@@ -203,7 +233,9 @@ func (r *resolver) python(da *draftApp, a *App) error {
 		want = wfastcgiVersion(da.interpreterHint)
 	}
 	venv, ok := lookupEnv(a.Env, "VIRTUAL_ENV")
-	if !ok {
+	if !ok && da.venvHint != "" {
+		venv = da.venvHint
+	} else if !ok {
 		venv = os.Getenv("VIRTUAL_ENV")
 	}
 	hint := ""
@@ -214,6 +246,10 @@ func (r *resolver) python(da *draftApp, a *App) error {
 	if err != nil {
 		return r.err(da.engineAt, da.name, r.engineSetting(), a.Engine, err.Error())
 	}
+	if da.proxyNote != "" {
+		r.warn(da.proxyAt, da.name, fmt.Sprintf("%s with %s (Python %s)", da.proxyNote, c.exe, c.version))
+	}
+	r.scriptProcessorNote(da)
 	if c.warning != "" {
 		setting := r.engineSetting()
 		if a.Engine == WfastcgiEngine {
@@ -273,4 +309,14 @@ func cleanURLPath(p string) (string, bool) {
 		return "", false
 	}
 	return path.Clean("/" + p), true
+}
+
+// scriptProcessorNote says when a wfastcgi scriptProcessor is not an
+// interpreter's path, as in a template not yet filled in (SCRIPT_PROCESSOR).
+func (r *resolver) scriptProcessorNote(da *draftApp) {
+	h := da.interpreterHint
+	if da.engine != WfastcgiEngine || h == "" || strings.ContainsAny(h, `/\`) || pythonExe.MatchString(h) {
+		return
+	}
+	r.warn(da.engineAt, da.name, fmt.Sprintf("scriptProcessor %s is not an interpreter's path (a template placeholder?); using the local Python", quote(h)))
 }

@@ -20,8 +20,14 @@ type Site struct {
 	Listen string `json:"listen"`
 	// Apps in the order the file lists them; at least one.
 	Apps []*App `json:"apps"`
-	// Engines are the custom engines declared in zoo.toml ([engines."name"]), by name.
+	// Engines are the custom engines, by name: those zoo.toml declares ([engines."name"]),
+	// and one per web.config <httpPlatform> or <aspNetCore> element, named after its
+	// module ("httpPlatformHandler", "AspNetCoreModuleV2"). An app runs with the engine
+	// its Engine names; Python engines are not in this map.
 	Engines map[string]*Engine `json:"engines,omitempty"`
+	// Static are the folders IIS serves as plain files because their web.config removes
+	// the app's handler; empty for zoo.toml.
+	Static []StaticFolder `json:"static,omitempty"`
 	// Warnings are non-fatal findings (e.g. "python2.7 not installed, using python3.11"),
 	// each one line naming the file.
 	Warnings []string `json:"warnings,omitempty"`
@@ -80,14 +86,42 @@ type EnvVar struct {
 	Value string `json:"value"`
 }
 
-// Engine is a custom engine (zoo.toml [engines."name"]): a command that serves the app itself.
+// StaticFolder is a URL prefix answered from the files of a folder, as IIS's static
+// file handler would: GET and HEAD only, no directory listing, nothing outside Root.
+type StaticFolder struct {
+	// Path is the URL prefix, "/static" (no trailing slash); it is longer than the
+	// path of the app it sits in, and wins over it.
+	Path string `json:"path"`
+	// Root is the absolute physical folder.
+	Root string `json:"root"`
+}
+
+// Engine is a custom engine: a command that serves the app itself. zoo.toml declares
+// them ([engines."name"]); a web.config's <httpPlatform> (HttpPlatformHandler) or
+// <aspNetCore> (ASP.NET Core Module) element is one with Protocol "http".
 type Engine struct {
-	// Command is the program to run (looked up in PATH).
+	// Command is the program to run: a name looked up in PATH, or an absolute path
+	// (a web.config's python.exe becomes the local interpreter).
 	Command string `json:"command"`
-	// Args are its arguments; %SOCKET%, %PORT% and %VAR% are substituted.
+	// Args are its arguments. The host replaces %SOCKET% with the worker's address
+	// and %PORT% with the port it picked (a web.config's %HTTP_PLATFORM_PORT% and
+	// %ASPNETCORE_PORT% are written %PORT% here); other %VAR%s are already expanded
+	// for web.config engines. Paths in a web.config's arguments are native.
 	Args []string `json:"args,omitempty"`
-	// Protocol is "fastcgi" (default) or "http".
+	// Protocol is "fastcgi" (default) or "http": the process serves HTTP/1.1 on
+	// 127.0.0.1:%PORT% and the proxy forwards requests to it unchanged.
 	Protocol string `json:"protocol"`
-	// Transport is "unix" (default) or "tcp".
+	// Transport is "unix" (default) or "tcp"; a web.config's http engine is "tcp".
 	Transport string `json:"transport"`
+	// PortEnv names the environment variables the host sets to the picked port
+	// for an "http" engine, over the app's Env: for a web.config HTTP_PLATFORM_PORT and
+	// ASPNETCORE_PORT, plus every variable whose value was only the port (PORT in
+	// <environmentVariable name="PORT" value="%HTTP_PLATFORM_PORT%"/>); zoo.toml's
+	// port_env, default ["PORT"]. %PORT% inside a value of the app's Env stands
+	// for the port too.
+	PortEnv []string `json:"port_env,omitempty"`
+	// StartRetries is how many times in a row the host starts the process again when
+	// it exits or does not accept within the app's StartTimeout before it reports the
+	// app failed (startupRetryCount, default 10 in a web.config); 0 means the host's own policy.
+	StartRetries int `json:"start_retries,omitempty"`
 }

@@ -17,7 +17,18 @@ type wcScope struct {
 	at       pos
 	apps     map[string]*wcApp // <heliconZoo><application> by name
 	handlers []*wcHandler      // <handlers><add>, in order, after <remove>/<clear>
+	removed  []draftVar        // <handlers><remove name> (value unused) and <clear/> (name "")
 	settings []draftVar        // <appSettings><add key value> (wfastcgi)
+	platform *wcPlatform       // <httpPlatform> or <aspNetCore>
+}
+
+// wcPlatform is an <httpPlatform> (HttpPlatformHandler) or <aspNetCore>
+// (ASP.NET Core Module) element: a program that serves HTTP on a port IIS picks.
+type wcPlatform struct {
+	element string // "httpPlatform" or "aspNetCore", as the element is named
+	at      pos
+	attrs   map[string]string // attributes by lower-cased name
+	env     []draftVar        // <environmentVariables><environmentVariable name value>
 }
 
 // wcApp is a Helicon Zoo <application> element.
@@ -31,8 +42,8 @@ type wcApp struct {
 
 // wcHandler is a <handlers><add> element.
 type wcHandler struct {
-	name, processor, modules string
-	at                       pos
+	name, processor, modules, preCondition string
+	at                                     pos
 }
 
 // webConfig walks a web.config's elements, keeping only those zoo-dev reads.
@@ -144,12 +155,21 @@ func (w *webConfig) start(stack []string, e xml.StartElement, at pos) error {
 			w.app.env = nil
 		}
 	case "system.webserver/handlers/add":
-		w.cur.handlers = append(w.cur.handlers, &wcHandler{
-			name: attr(e, "name"), processor: attr(e, "scriptProcessor"), modules: attr(e, "modules"), at: at})
+		w.cur.handlers = append(w.cur.handlers, &wcHandler{name: attr(e, "name"), processor: attr(e, "scriptProcessor"),
+			modules: attr(e, "modules"), preCondition: attr(e, "preCondition"), at: at})
 	case "system.webserver/handlers/remove":
 		w.cur.handlers = removeHandler(w.cur.handlers, attr(e, "name"))
+		w.cur.removed = append(w.cur.removed, draftVar{name: attr(e, "name"), at: at})
 	case "system.webserver/handlers/clear":
 		w.cur.handlers = nil
+		w.cur.removed = append(w.cur.removed, draftVar{at: at})
+	case "system.webserver/httpplatform", "system.webserver/aspnetcore":
+		w.startPlatform(e, at)
+	case "system.webserver/httpplatform/environmentvariables/environmentvariable",
+		"system.webserver/aspnetcore/environmentvariables/environmentvariable":
+		if p := w.cur.platform; p != nil {
+			p.env = addVar(p.env, draftVar{name: attr(e, "name"), value: attr(e, "value"), at: at})
+		}
 	case "appsettings/add":
 		w.cur.settings = addVar(w.cur.settings, draftVar{name: attr(e, "key"), value: attr(e, "value"), at: at})
 	case "appsettings/remove":
@@ -185,6 +205,15 @@ func (w *webConfig) startApp(e xml.StartElement, at pos) error {
 	w.cur.apps[name] = a
 	w.app = a
 	return nil
+}
+
+// startPlatform begins an <httpPlatform> or <aspNetCore> element.
+func (w *webConfig) startPlatform(e xml.StartElement, at pos) {
+	p := &wcPlatform{element: e.Name.Local, at: at, attrs: map[string]string{}}
+	for _, a := range e.Attr {
+		p.attrs[strings.ToLower(a.Name.Local)] = a.Value
+	}
+	w.cur.platform = p
 }
 
 // attr returns an attribute's value by case-insensitive local name.

@@ -160,8 +160,8 @@ func TestSeveralApps(t *testing.T) {
 	if v, _ := lookupEnv(blog.Env, "HOME_URL"); v != "/blog/" {
 		t.Errorf("HOME_URL = %q", v)
 	}
-	if v, _ := lookupEnv(blog.Env, "STATIC_ROOT"); v != blogRoot+`\static` {
-		t.Errorf("STATIC_ROOT = %q (not a path list: passed as written after expansion)", v)
+	if v, _ := lookupEnv(blog.Env, "STATIC_ROOT"); v != filepath.Join(blogRoot, "static") {
+		t.Errorf("STATIC_ROOT = %q, want a native path (the value starts with %%APPL_PHYSICAL_PATH%%)", v)
 	}
 	if blog.Threads != DefaultThreads || blog.RequestTimeout != 60*time.Second || blog.StartTimeout != 30*time.Second {
 		t.Errorf("defaults: threads %d timeouts %s %s", blog.Threads, blog.RequestTimeout, blog.StartTimeout)

@@ -65,6 +65,30 @@ var badWebConfigs = []badCase{
   </handlers></system.webServer>
 </configuration>`,
 		line: 4, col: 5, app: "Python FastCGI", setting: "WSGI_RESTART_FILE_REGEX", msg: "bad regular expression: missing closing )"},
+	{name: "ruby engine", file: "web.config", content: heliconConfig([]string{envAdd("RACK_ENV", "production")}, "ruby.1.9.rack"),
+		line: 10, col: 5, app: "app", setting: "scriptProcessor", msg: "zoo-dev runs Python engines only"},
+	{name: "node engine", file: "web.config", content: heliconConfig(nil, "nodejs.http"),
+		line: 9, col: 5, app: "app", setting: "scriptProcessor", msg: "zoo-dev runs Python engines only"},
+	{name: "php engine", file: "web.config", content: heliconConfig(nil, "php.5.2.pipe"),
+		line: 9, col: 5, app: "app", setting: "scriptProcessor", msg: "zoo-dev runs Python engines only"},
+	{name: "java engine", file: "web.config", content: heliconConfig(nil, "java.jetty.8"),
+		line: 9, col: 5, app: "app", setting: "scriptProcessor", msg: "zoo-dev runs Python engines only"},
+	{name: "only removes handlers", file: "web.config", content: "<configuration><system.webServer><handlers>\n  <clear />\n</handlers></system.webServer></configuration>",
+		line: 2, col: 3, msg: "holds no app"},
+	{name: "virtualenv proxy without the app", file: "web.config", content: `<configuration><appSettings>
+  <add key="WSGI_HANDLER" value="ptvs_virtualenv_proxy.get_virtualenv_handler()" />
+</appSettings></configuration>`,
+		line: 2, col: 3, app: "wfastcgi", setting: "WSGI_HANDLER", msg: "WSGI_ALT_VIRTUALENV_HANDLER, which is not set"},
+	{name: "settings.py not found", file: "web.config", content: heliconConfig([]string{envAdd("DJANGO_SETTINGS_MODULE", `mysite\settings.py`)}, "python.2.7.pipe"),
+		line: 5, col: 9, app: "app", setting: "DJANGO_SETTINGS_MODULE", msg: "settings file not found"},
+	{name: "django.root not a path", file: "web.config", content: heliconConfig([]string{envAdd("DJANGO_SETTINGS_MODULE", "a.settings"), envAdd("django.root", "/a b")}, "python.3.wsgi"),
+		line: 6, col: 9, app: "app", setting: "django.root", msg: "not a URL path"},
+	{name: "httpPlatform without processPath", file: "web.config", content: "<configuration><system.webServer>\n<httpPlatform arguments=\"app.py\" />\n</system.webServer></configuration>",
+		line: 2, col: 1, app: "httpPlatform", setting: "processPath", msg: "not set"},
+	{name: "httpPlatform bad requestTimeout", file: "web.config", content: "<configuration><system.webServer>\n <httpPlatform processPath=\"python\" requestTimeout=\"120\" />\n</system.webServer></configuration>",
+		line: 2, col: 2, app: "httpPlatform", setting: "requestTimeout", msg: "hh:mm:ss"},
+	{name: "aspNetCore bad processes", file: "web.config", content: "<configuration><system.webServer>\n <aspNetCore processPath=\"python\" processesPerApplication=\"many\" />\n</system.webServer></configuration>",
+		line: 2, col: 2, app: "aspNetCore", setting: "processesPerApplication", msg: "whole number"},
 }
 
 var badTOMLs = []badCase{

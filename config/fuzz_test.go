@@ -35,7 +35,11 @@ func FuzzLoadWebConfig(f *testing.F) {
 	for _, tc := range badWebConfigs {
 		f.Add([]byte(tc.content))
 	}
-	for _, p := range []string{"testdata/design/web.config", "testdata/wfastcgi/web.config", "testdata/multi/web.config", "../sample/web.config"} {
+	seeds, err := filepath.Glob("testdata/*/web.config")
+	if err != nil || len(seeds) < 10 {
+		f.Fatalf("seeds %q: %v", seeds, err)
+	}
+	for _, p := range append(seeds, "../sample/web.config", "testdata/helicon-early/static/web.config") {
 		f.Add(readFile(f, p))
 	}
 	dir := f.TempDir()
@@ -49,6 +53,7 @@ func FuzzLoadTOML(f *testing.F) {
 		f.Add([]byte(tc.content))
 	}
 	f.Add([]byte(fullTOML))
+	f.Add([]byte("[[app]]\nname = \"api\"\nengine = \"uvicorn\"\n[engines.uvicorn]\ncommand = \"uvicorn\"\nargs = [\"main:app\", \"--port\", \"%PORT%\"]\nprotocol = \"http\"\nport_env = [\"PORT\", \"APP_PORT\"]\n"))
 	f.Add(readFile(f, "../sample/zoo.toml"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -45,6 +45,11 @@ func (t *tomlReader) engineKey(engine, name string, at pos) error {
 		e.Args, err = t.strings(v, at, key)
 	case "protocol":
 		e.Protocol, err = t.oneOf(v, at, key, "fastcgi", "http")
+		if e.Protocol == "http" && e.PortEnv == nil {
+			e.PortEnv = []string{"PORT"}
+		}
+	case "port_env":
+		e.PortEnv, err = t.strings(v, at, key)
 	case "transport":
 		e.Transport, err = t.oneOf(v, at, key, "unix", "tcp")
 	default:

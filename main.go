@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -97,8 +98,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	site, err := config.Load(dir)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return checkFailed(err, dir, *asJSON, stdout, stderr)
 	}
 	if *asJSON {
 		err = site.WriteJSON(stdout)
@@ -110,6 +110,26 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// checkFailed reports a config that does not load: the warnings found before the
+// error, then the error as one line on stderr, or as a JSON object on stdout.
+func checkFailed(err error, dir string, asJSON bool, stdout, stderr io.Writer) int {
+	var ce *config.Error
+	if !errors.As(err, &ce) {
+		ce = &config.Error{File: dir, Msg: err.Error()}
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(ce)
+		return 1
+	}
+	for _, w := range ce.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	fmt.Fprintln(stderr, err)
+	return 1
 }
 
 func runInit(args []string, stdout, stderr io.Writer) int {

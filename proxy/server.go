@@ -27,13 +27,14 @@ type Server struct {
 	routes []*route // longest prefix first
 	byName map[string]*route
 	bus    *event.Bus
+	static staticFolders // folders served as plain files, longest prefix first
 }
 
 var _ host.Frontend = (*Server)(nil)
 
 // New returns a server for the apps of site that reports requests to bus.
 func New(site *config.Site, bus *event.Bus) *Server {
-	s := &Server{byName: map[string]*route{}, bus: bus}
+	s := &Server{byName: map[string]*route{}, bus: bus, static: newStaticFolders(site.Static)}
 	for _, a := range site.Apps {
 		rt := newRoute(a)
 		s.routes = append(s.routes, rt)
@@ -126,6 +127,9 @@ func (s *Server) match(path string) *route {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rt := s.match(r.URL.Path)
+	if s.static.serve(w, r, rt) {
+		return
+	}
 	cw := &countingWriter{ResponseWriter: w}
 	var worker int
 	if rt == nil {

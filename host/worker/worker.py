@@ -851,23 +851,43 @@ def listen(bind):
 
 
 def load_app(args):
-    """Import the WSGI callable named by --app (module:attr or module.attr) or --django."""
+    """Import the WSGI callable named by --app or --django. --app is module:attr, or a dotted
+    name whose module is its longest importable prefix (as wfastcgi reads WSGI_HANDLER); a name
+    ending in "()" is called to get the next object: app.create_app(), mod.get_handler()."""
     if args.django:
         os.environ["DJANGO_SETTINGS_MODULE"] = args.django
         from django.core.wsgi import get_wsgi_application
         return get_wsgi_application()
     spec = args.app
     module, sep, attr = spec.partition(":")
-    if not sep:
-        module, _, attr = spec.rpartition(".")
-    if not module or not attr:
-        raise ValueError("bad --app %r: want module:attr or module.attr" % spec)
-    obj = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
+    if sep:
+        obj, names = importlib.import_module(module), attr.split(".")
+    else:
+        obj, names = import_prefix(spec.split("."), spec)
+    for name in names:
+        call = name.endswith("()")
+        obj = getattr(obj, name[:-2] if call else name)
+        if call:
+            obj = obj()
     if not callable(obj):
         raise TypeError("%s is not callable (a %s)" % (spec, type(obj).__name__))
     return obj
+
+
+def import_prefix(parts, spec):
+    """Import the longest prefix of parts that is a module; return it and the names after it."""
+    last = len(parts) - 1
+    for i, part in enumerate(parts):
+        if part.endswith("()"):
+            last = min(last, i)
+    for i in range(last, 0, -1):
+        name = ".".join(parts[:i])
+        try:
+            return importlib.import_module(name), parts[i:]
+        except ModuleNotFoundError as e:
+            if i == 1 or not (e.name == name or name.startswith(e.name + ".")):
+                raise
+    raise ValueError("bad --app %r: want module:attr or module.attr" % spec)
 
 
 class Status:

@@ -39,6 +39,9 @@ func (w *webConfig) draft() *draft {
 		for _, a := range own[s] {
 			if a.engine == WfastcgiEngine && s == root {
 				a.env = shared
+				if len(shared) > 0 && a.envAt.line == 0 {
+					a.envAt = shared[0].at
+				}
 			}
 			if s.location != "" {
 				a.path, a.pathAt, a.rootAt = "/"+s.location, s.at, s.at

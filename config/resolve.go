@@ -168,16 +168,13 @@ func (r *resolver) engine(da *draftApp, a *App) error {
 		return r.err(da.engineAt, da.name, r.engineSetting(), a.Engine,
 			"zoo-dev runs Python engines only (python.X.Y.wsgi or .pipe, wfastcgi, HttpPlatformHandler); this handler runs another engine")
 	}
-	known := []string{"python.3.wsgi", "python.X.Y.wsgi"}
-	if r.isTOML() {
-		known = append(known, WfastcgiEngine)
-		names := make([]string, 0, len(r.d.engines))
-		for n := range r.d.engines {
-			names = append(names, strconv.Quote(n))
-		}
-		sort.Strings(names)
-		known = append(known, names...)
+	known := []string{"python.3.wsgi", "python.X.Y.wsgi", WfastcgiEngine}
+	names := make([]string, 0, len(r.d.engines))
+	for n := range r.d.engines {
+		names = append(names, strconv.Quote(n))
 	}
+	sort.Strings(names)
+	known = append(known, names...)
 	return r.err(da.engineAt, da.name, r.engineSetting(), a.Engine, "unknown engine; use one of "+strings.Join(known, ", "))
 }
 
@@ -309,14 +306,4 @@ func cleanURLPath(p string) (string, bool) {
 		return "", false
 	}
 	return path.Clean("/" + p), true
-}
-
-// scriptProcessorNote says when a wfastcgi scriptProcessor is not an
-// interpreter's path, as in a template not yet filled in (SCRIPT_PROCESSOR).
-func (r *resolver) scriptProcessorNote(da *draftApp) {
-	h := da.interpreterHint
-	if da.engine != WfastcgiEngine || h == "" || strings.ContainsAny(h, `/\`) || pythonExe.MatchString(h) {
-		return
-	}
-	r.warn(da.engineAt, da.name, fmt.Sprintf("scriptProcessor %s is not an interpreter's path (a template placeholder?); using the local Python", quote(h)))
 }

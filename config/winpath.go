@@ -74,3 +74,13 @@ func (r *resolver) logPath(da *draftApp, at pos, setting, raw, expanded, root st
 	r.warn(at, da.name, fmt.Sprintf("%s %s: a Windows path; writing to %s in the project instead", setting, quote(raw), filepath.ToSlash(rel)))
 	return mapped
 }
+
+// scriptProcessorNote says when a wfastcgi scriptProcessor is not an
+// interpreter's path, as in a template not yet filled in (SCRIPT_PROCESSOR).
+func (r *resolver) scriptProcessorNote(da *draftApp) {
+	h := da.interpreterHint
+	if da.engine != WfastcgiEngine || h == "" || strings.ContainsAny(h, `/\`) || pythonExe.MatchString(h) {
+		return
+	}
+	r.warn(da.engineAt, da.name, fmt.Sprintf("scriptProcessor %s is not an interpreter's path (a template placeholder?); using the local Python", quote(h)))
+}

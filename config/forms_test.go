@@ -300,3 +300,34 @@ transport = "tcp"
 		t.Errorf("engine %+v", e)
 	}
 }
+
+// TestStaticFolders: Azure's static web.config in a sub-folder and a <location>
+// that removes the handler are static folders; a sub-folder web.config that
+// removes some other handler is a warning, not a static folder.
+func TestStaticFolders(t *testing.T) {
+	static := `<configuration><system.webServer><handlers><remove name="%s"/></handlers></system.webServer></configuration>`
+	dir := writeProject(t, map[string]string{
+		"web.config": `<configuration>
+  <appSettings><add key="WSGI_HANDLER" value="app.wsgi_app"/></appSettings>
+  <system.webServer><handlers>
+    <add name="PythonHandler" path="*" verb="*" modules="FastCgiModule" scriptProcessor="D:\home\Python35\python.exe|D:\home\Python35\wfastcgi.py"/>
+  </handlers></system.webServer>
+  <location path="media"><system.webServer><handlers><remove name="PythonHandler"/></handlers></system.webServer></location>
+</configuration>`,
+		"media/a.png":             "png",
+		"static/web.config":       strings.Replace(static, "%s", "PythonHandler", 1),
+		"assets/web.config":       strings.Replace(static, "%s", "Python27_via_FastCGI", 1),
+		".venv/lib/web.config":    strings.Replace(static, "%s", "PythonHandler", 1),
+		"static/img/deep/x.png":   "png",
+		"node_modules/web.config": strings.Replace(static, "%s", "PythonHandler", 1),
+	})
+	s, err := load(dir, onlyPython3())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []StaticFolder{{"/media", filepath.Join(dir, "media")}, {"/static", filepath.Join(dir, "static")}}
+	if !reflect.DeepEqual(s.Static, want) {
+		t.Errorf("static %+v, want %+v", s.Static, want)
+	}
+	warningWith(t, s.Warnings, "assets/web.config:1:", `removes no handler of the app (its handler is "PythonHandler"); IIS keeps running the app for /assets`)
+}

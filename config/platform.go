@@ -148,7 +148,7 @@ func (r *resolver) platformCommand(da *draftApp, a *App, e *Engine, path string)
 			return r.err(p.at, da.name, "processPath", path, err.Error())
 		}
 		e.Command, a.Python = c.exe, c.exe
-		if windows || c.warning != "" {
+		if windows || c.warning != "" || (filepath.IsAbs(path) && c.exe != path) {
 			r.warn(p.at, da.name, fmt.Sprintf("processPath %s: running %s (Python %s) here", quote(path), c.exe, c.version))
 		}
 		return nil

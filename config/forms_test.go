@@ -331,3 +331,28 @@ func TestStaticFolders(t *testing.T) {
 	}
 	warningWith(t, s.Warnings, "assets/web.config:1:", `removes no handler of the app (its handler is "PythonHandler"); IIS keeps running the app for /assets`)
 }
+
+// TestDjangoSettingsPaths: the settings.py path forms Helicon's worker takes.
+func TestDjangoSettingsPaths(t *testing.T) {
+	for _, value := range []string{`mysite\settings.py`, `mysite/settings`, `%APPL_PHYSICAL_PATH%\mysite\settings.py`,
+		`C:\inetpub\wwwroot\shop\mysite\settings.py`, "mysite.settings"} {
+		dir := writeProject(t, map[string]string{"shop/mysite/settings.py": "", "web.config": heliconConfig(
+			[]string{envAdd("DJANGO_SETTINGS_MODULE", strings.ReplaceAll(value, "mysite", "shop/mysite"))}, "python.3.wsgi")})
+		if value == "mysite.settings" {
+			dir = writeProject(t, map[string]string{"web.config": heliconConfig([]string{envAdd("DJANGO_SETTINGS_MODULE", value)}, "python.3.wsgi")})
+		}
+		s, err := load(dir, onlyPython3())
+		if err != nil {
+			t.Errorf("%s: %v", value, err)
+			continue
+		}
+		a := s.Apps[0]
+		wantPath := []string{filepath.Join(dir, "shop")}
+		if value == "mysite.settings" {
+			wantPath = nil
+		}
+		if a.DjangoSettings != "mysite.settings" || !reflect.DeepEqual(a.PythonPath, wantPath) {
+			t.Errorf("%s: django %q python path %q, want mysite.settings %q", value, a.DjangoSettings, a.PythonPath, wantPath)
+		}
+	}
+}

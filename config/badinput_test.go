@@ -83,6 +83,8 @@ var badWebConfigs = []badCase{
 		line: 5, col: 9, app: "app", setting: "DJANGO_SETTINGS_MODULE", msg: "settings file not found"},
 	{name: "django.root not a path", file: "web.config", content: heliconConfig([]string{envAdd("DJANGO_SETTINGS_MODULE", "a.settings"), envAdd("django.root", "/a b")}, "python.3.wsgi"),
 		line: 6, col: 9, app: "app", setting: "django.root", msg: "not a URL path"},
+	{name: "httpPlatformHandler without its element", file: "web.config", content: "<configuration><system.webServer><handlers>\n<add name=\"PythonHandler\" path=\"*\" verb=\"*\" modules=\"httpPlatformHandler\" />\n</handlers></system.webServer></configuration>",
+		line: 2, col: 1, app: "PythonHandler", setting: "modules", msg: "the file has none"},
 	{name: "httpPlatform without processPath", file: "web.config", content: "<configuration><system.webServer>\n<httpPlatform arguments=\"app.py\" />\n</system.webServer></configuration>",
 		line: 2, col: 1, app: "httpPlatform", setting: "processPath", msg: "not set"},
 	{name: "httpPlatform bad requestTimeout", file: "web.config", content: "<configuration><system.webServer>\n <httpPlatform processPath=\"python\" requestTimeout=\"120\" />\n</system.webServer></configuration>",

@@ -28,6 +28,7 @@ type draft struct {
 	engines  map[string]*Engine
 	warnings []string
 	static   []draftStatic // web.config scopes that only remove handlers
+	orphan   *wcHandler    // web.config: a handler for an <httpPlatform> the file lacks
 }
 
 // draftApp is one application as written in the file.

@@ -97,6 +97,9 @@ func (r *resolver) noApp() error {
 	if r.isTOML() {
 		return r.err(pos{1, 1}, "", "", "", "no application found; add an [[app]] table with name, engine and [app.env] WSGI_APP")
 	}
+	if h := r.d.orphan; h != nil {
+		return r.err(h.at, h.name, "modules", h.modules, "this handler runs the program of an <httpPlatform> (or <aspNetCore>) element, and the file has none; add one with processPath and arguments")
+	}
 	for _, st := range r.d.static {
 		if st.location == "" {
 			return r.err(st.at, "", "", "", "this web.config only removes handlers: IIS serves this folder as static files, it holds no app; run zoo-dev on the folder above it")

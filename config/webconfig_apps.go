@@ -58,7 +58,24 @@ func (w *webConfig) draft() *draft {
 		}
 	}
 	d.warnings = append(d.warnings, b.unusedApps()...)
+	if len(d.apps) == 0 {
+		d.orphan = w.orphanPlatformHandler()
+	}
 	return d
+}
+
+// orphanPlatformHandler finds an httpPlatformHandler or AspNetCoreModule handler
+// whose scope has no <httpPlatform> or <aspNetCore> element to run.
+func (w *webConfig) orphanPlatformHandler() *wcHandler {
+	for _, s := range w.scopes {
+		for _, h := range s.handlers {
+			m := strings.ToLower(h.modules)
+			if s.platform == nil && (m == "httpplatformhandler" || strings.HasPrefix(m, "aspnetcoremodule")) {
+				return h
+			}
+		}
+	}
+	return nil
 }
 
 // draftStatic is a scope IIS serves as plain files: it removes handlers and adds no app.

@@ -139,17 +139,17 @@ func (h *Host) Run(ctx context.Context) error {
 }
 
 // Restart starts a new generation of the app's workers.
-func (h *Host) Restart(name string) { h.send(name, command{kind: cmdRestart}) }
+func (h *Host) Restart(name string) { h.send(name, restartIn{}) }
 
 // Redeploy reruns the app's deploy script, then starts a new generation.
-func (h *Host) Redeploy(name string) { h.send(name, command{kind: cmdRedeploy}) }
+func (h *Host) Redeploy(name string) { h.send(name, redeployIn{}) }
 
 // SetWorkers changes the app's worker count by delta, within its min and max.
 func (h *Host) SetWorkers(name string, delta int) {
-	h.send(name, command{kind: cmdScale, delta: delta})
+	h.send(name, scaleIn{delta})
 }
 
-func (h *Host) send(name string, c command) {
+func (h *Host) send(name string, c input) {
 	if a := h.byName[name]; a != nil {
 		a.post(c)
 	}

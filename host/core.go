@@ -190,7 +190,9 @@ func (c *core) launch(now time.Time, l launchReq, fx *effects) {
 		if cur.deploy {
 			if q := c.queued; q != nil {
 				l.deploy = l.deploy || q.deploy
-				l.first = q.first
+				if !q.first.IsZero() && (l.first.IsZero() || q.first.Before(l.first)) {
+					l.first = q.first
+				}
 			}
 			c.queued = &l
 			return

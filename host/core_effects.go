@@ -98,13 +98,19 @@ func (e stopWorkers) String() string  { return fmt.Sprintf("stop w%v", e.wids) }
 func (e reap) String() string         { return fmt.Sprintf("reap w%d", e.wid) }
 func (e armTimer) String() string     { return fmt.Sprintf("timer %s", e.d) }
 func (e setState) String() string {
-	s := fmt.Sprintf("state %s: %s", e.state, e.why)
+	s := "state " + e.state.String()
+	if e.why != "" {
+		s += ": " + e.why
+	}
 	if e.deployFailed {
 		s += " (deploy)"
 	}
 	return s
 }
-func (e logLine) String() string  { return fmt.Sprintf("log %d %s", e.level, e.text) }
+func (e logLine) String() string { return fmt.Sprintf("log %s: %s", levelNames[e.level], e.text) }
+
+var levelNames = [...]string{event.LevelInfo: "info", event.LevelWarn: "warn", event.LevelError: "error"}
+
 func (e logErr) String() string   { return fmt.Sprintf("log error %s: %s", e.what, summary(e.err)) }
 func (e reloaded) String() string { return "reloaded: " + e.info.Text() }
 func (e crashPage) String() string {

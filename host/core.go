@@ -41,7 +41,6 @@ type coreConfig struct {
 // core is the policy state of one app's supervisor.
 type core struct {
 	cfg        coreConfig
-	state      event.State
 	want       int // desired worker count
 	genSeq     int // the last generation id handed out
 	widSeq     int // the last worker id handed out
@@ -75,10 +74,9 @@ type launchReq struct {
 // launchRun is the launch in progress.
 type launchRun struct {
 	launchReq
-	id     int
-	began  time.Time
-	wids   []int
-	deploy bool
+	id    int
+	began time.Time
+	wids  []int
 }
 
 func newCore(cfg coreConfig) *core {
@@ -204,7 +202,8 @@ func (c *core) launch(now time.Time, l launchReq, fx *effects) {
 		c.needDeploy = true
 	}
 	c.genSeq++
-	run := &launchRun{launchReq: l, id: c.genSeq, began: now, deploy: deploy}
+	l.deploy = deploy
+	run := &launchRun{launchReq: l, id: c.genSeq, began: now}
 	if run.first.IsZero() {
 		run.first = now
 	}
@@ -286,7 +285,6 @@ func (c *core) failOrKeep(cur *launchRun, err error, deploy bool, fx *effects) {
 }
 
 func (c *core) setState(s event.State, why string, deployFailed bool, fx *effects) {
-	c.state = s
 	fx.add(setState{state: s, why: why, gen: c.serving, deployFailed: deployFailed})
 }
 

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 
 // fakeFront records what the host tells the proxy.
 type fakeFront struct {
-	mu      sync.Mutex
 	serves  chan served
 	retired chan int
 	status  chan Status

@@ -288,14 +288,12 @@ func (c *core) setState(s event.State, why string, deployFailed bool, fx *effect
 	fx.add(setState{state: s, why: why, gen: c.serving, deployFailed: deployFailed})
 }
 
-// stop ends everything: the launch in progress, the serving generation, the spares.
+// stop ends everything: the launch in progress, every worker, the spares.
 func (c *core) stop(fx *effects) {
 	if c.current != nil {
 		fx.add(cancelLaunch{c.current.id})
 	}
-	if c.serving != 0 {
-		fx.add(stopGen{c.serving})
-	}
+	fx.add(stopAll{})
 	fx.add(dropSpares{})
 	fx.add(waitJobs{})
 	c.stopped, c.current, c.queued = true, nil, nil

@@ -37,6 +37,8 @@ type (
 	retire struct{ gen int }
 	// addWorker starts worker wid for generation gen, from a spare when one is ready.
 	addWorker struct{ gen, wid int }
+	// stopAll stops every worker the app started.
+	stopAll struct{}
 	// stopWorkers stops workers that are no longer wanted.
 	stopWorkers struct{ wids []int }
 	// reap removes what is left of an exited worker: its process group and socket.
@@ -121,6 +123,7 @@ func (e crashPage) String() string {
 }
 func (e fillSpares) String() string { return fmt.Sprintf("spares %d", e.n) }
 func (dropSpares) String() string   { return "drop spares" }
+func (stopAll) String() string      { return "stop all" }
 func (waitJobs) String() string     { return "wait jobs" }
 func (e publishWorkers) String() string {
 	var parts []string

@@ -459,7 +459,7 @@ func TestCoreStop(t *testing.T) {
 			launch g2 w[2]`},
 		{2 * time.Second, stopIn{}, `
 			cancel g2
-			stop g1
+			stop all
 			drop spares
 			wait jobs
 			state STOPPED`},
@@ -468,6 +468,7 @@ func TestCoreStop(t *testing.T) {
 	}))
 	drive(t, newCore(plain()), []at{
 		{0, stopIn{}, `
+			stop all
 			drop spares
 			wait jobs
 			state STOPPED`},

@@ -59,6 +59,8 @@ func (a *app) perform(ctx context.Context, e effect) {
 		a.retire(e.gen, a.take(func(w *worker) bool { return w.gen == e.gen }))
 	case stopGen:
 		a.stopAll(a.take(func(w *worker) bool { return w.gen == e.id }))
+	case stopAll:
+		a.stopAll(a.take(func(*worker) bool { return true }))
 	case stopWorkers:
 		a.stopAll(a.take(func(w *worker) bool { return slices.Contains(e.wids, w.id) }))
 	case reap:

@@ -83,64 +83,6 @@ func newCore(cfg coreConfig) *core {
 	return &core{cfg: cfg, want: max(cfg.workers, 1), starting: map[int]int{}}
 }
 
-// Inputs.
-type (
-	input interface{ isInput() }
-	// startIn starts the app.
-	startIn struct{}
-	// stopIn stops everything.
-	stopIn struct{}
-	// restartIn and redeployIn are the user's commands.
-	restartIn  struct{}
-	redeployIn struct{}
-	// scaleIn changes the worker count by delta.
-	scaleIn struct{ delta int }
-	// changeIn is a burst of saved files; deploy says the deploy script is among them.
-	changeIn struct {
-		files  []string
-		first  time.Time
-		deploy bool
-	}
-	// launchedIn is the end of launch id: its workers, or why it failed.
-	launchedIn struct {
-		id        int
-		spares    int // workers that came from spares
-		deployErr error
-		err       error
-	}
-	// exitIn is the exit of worker wid of generation gen.
-	exitIn struct {
-		gen, wid, pid, status int
-		last                  string        // its last line on stderr
-		up                    time.Duration // how long it was ready
-		served                bool          // it answered at least one request
-	}
-	// addedIn is the end of a worker's start for generation gen.
-	addedIn struct {
-		gen, wid, pid int
-		err           error
-	}
-	// timerIn is the replacement timer firing.
-	timerIn struct{}
-	// tickIn is the load of the serving generation, once a second.
-	tickIn struct {
-		inflight int
-		served   int64
-	}
-)
-
-func (startIn) isInput()    {}
-func (stopIn) isInput()     {}
-func (restartIn) isInput()  {}
-func (redeployIn) isInput() {}
-func (scaleIn) isInput()    {}
-func (changeIn) isInput()   {}
-func (launchedIn) isInput() {}
-func (exitIn) isInput()     {}
-func (addedIn) isInput()    {}
-func (timerIn) isInput()    {}
-func (tickIn) isInput()     {}
-
 // step applies one input at time now and returns the effects to perform, in order.
 func (c *core) step(now time.Time, in input) []effect {
 	if c.stopped {

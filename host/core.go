@@ -7,13 +7,13 @@ import (
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
-// The supervisor of one app is split in two. core (this file and core_workers.go)
-// holds every decision: when to deploy, launch, queue, serve, retire, replace, back
-// off and scale. It is pure: step takes the state and one input (a command, a launch
-// result, a worker exit, a timer, a load tick) and returns effects, and it never
-// starts a process, reads a clock or touches a channel. The loop (loop.go) feeds it
-// inputs and performs its effects. So every policy is tested in table tests with no
-// process at all.
+// The supervisor of one app is split in two. The core (this file, core_workers.go,
+// and core_io.go for its inputs and effects) holds every decision: when to deploy,
+// launch, queue, serve, retire, replace, back off and scale. It is pure: step takes
+// the state and one input (a command, a launch result, a worker exit, a timer, a
+// load tick) and returns effects; it never starts a process, reads a clock or
+// touches a channel. The loop (loop.go) feeds it inputs and performs its effects,
+// so every policy is tested in table tests with no process at all.
 
 const (
 	backoffMin  = 100 * time.Millisecond

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"testing"
-	"time"
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/internal/event"
@@ -45,7 +44,7 @@ func TestCustomEngineUWSGI(t *testing.T) {
 	defer pool.Close()
 	w := s.workers[0]
 	pool.Add(w.PID, w.Network, w.Address, w.MaxConns, w.KeepConn)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	resp, err := pool.Do(ctx, &fcgi.Request{Params: fcgi.BuildParams(httptest.NewRequest("GET", "/", nil), "")})
 	if err != nil {

@@ -4,7 +4,7 @@ BIN     := bin/zoo-dev
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test fuzz bench bench-deps lint clean
+.PHONY: build run test fuzz bench bench-deps lint cover clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
@@ -30,6 +30,13 @@ bench-deps:
 ## bench: zoo-dev side by side with nginx, gunicorn, uWSGI and the dev servers
 bench: build
 	ZOO_BENCH=1 $(GO) test -count=1 -timeout 15m -run '^TestBench' -v ./testdata/bench
+
+## cover: the end-to-end tests on a zoo-dev built with -cover, then the root package's coverage
+COVERDIR := bin/cover
+cover:
+	rm -rf $(COVERDIR) && mkdir -p $(COVERDIR)
+	GOCOVERDIR=$(abspath $(COVERDIR)) $(GO) test -count=1 -timeout 20m -run '$(or $(RUN),.)' .
+	$(GO) tool covdata percent -i $(COVERDIR) -pkg github.com/zoo-dev/zoo-dev
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -138,7 +138,7 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 	}
 }
 
-// The web.config of DESIGN.md §3, unchanged, with a helper module in
+// Helicon Zoo's web.config (config/testdata/design), unchanged, with a helper module in
 // python_modules/Lib/site-packages: served, deploy first, errors in log/.
 func TestDesignWebConfigEndToEnd(t *testing.T) {
 	dir := t.TempDir()

@@ -29,7 +29,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	zooBin = filepath.Join(dir, "zoo-dev")
-	out, err := exec.Command("go", "build", "-o", zooBin, ".").CombinedOutput()
+	build := []string{"build", "-o", zooBin}
+	if os.Getenv("GOCOVERDIR") != "" { // make cover: every run of zoo-dev writes its coverage there
+		build = append(build, "-cover")
+	}
+	out, err := exec.Command("go", append(build, ".")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build zoo-dev: %v\n%s", err, out)
 		os.Exit(1)

@@ -103,11 +103,11 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	return runErr
 }
 
-// announce publishes the first lines every run shows: the address and the warnings.
+// announce publishes the first lines every run shows, about the whole site: the
+// address and the warnings.
 func announce(bus *event.Bus, site *config.Site, addr net.Addr, base string) {
-	first := site.Apps[0].Name
 	say := func(lvl event.Level, text string) {
-		bus.Publish(event.Event{App: first, Kind: event.KindLog, Source: event.SourceZoo, Level: lvl, Text: text})
+		bus.Publish(event.Event{App: event.Site, Kind: event.KindLog, Source: event.SourceZoo, Level: lvl, Text: text})
 	}
 	say(event.LevelInfo, fmt.Sprintf("zoo-dev %s: %s, listening on %s/", version, site.File, base))
 	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {

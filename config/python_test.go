@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // TestPythonFinder checks the order: virtualenv, requested version, python3.
@@ -85,7 +87,7 @@ func TestRealVirtualenv(t *testing.T) {
 	}
 	real, _, err := probePython("python3", ".")
 	if err != nil {
-		t.Skipf("python3 does not run: %v", err)
+		testtool.Missing(t, "python3 does not run: %v", err)
 	}
 	dir := writeProject(t, map[string]string{"zoo.toml": "[[app]]\nname = \"a\"\nenv = { WSGI_APP = \"a.b\" }\n"})
 	link := filepath.Join(dir, ".venv", "bin", "python")

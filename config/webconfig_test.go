@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// TestDesignWebConfig loads the web.config of DESIGN.md §3 unchanged, on this
+// TestDesignWebConfig loads Helicon Zoo's web.config (testdata/design) unchanged, on this
 // machine's real Python: PYTHONPATH becomes native absolute paths and
 // python.2.7.wsgi runs on Python 3 with a warning.
 func TestDesignWebConfig(t *testing.T) {

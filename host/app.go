@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,50 +11,30 @@ import (
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
-type cmdKind uint8
-
-const (
-	cmdRestart cmdKind = iota
-	cmdRedeploy
-	cmdScale
-	cmdChange
-)
-
-// command is a request to an app's supervisor loop.
-type command struct {
-	kind  cmdKind
-	delta int       // cmdScale
-	files []string  // cmdChange: root-relative names
-	first time.Time // cmdChange: when the first change was seen
-}
-
 type emitFunc func(src event.Source, lvl event.Level, pid int, text string)
 
-// app supervises one application. Its fields below "loop state" are owned by the run
-// goroutine; everything else reaches it through channels.
+// app supervises one application: its core decides, its run loop performs. The
+// fields below "loop state" are owned by the run goroutine; everything else reaches
+// it through channels.
 type app struct {
 	spec  *appSpec
 	name  string
 	bus   *event.Bus
 	front Frontend
-	cmds  chan command
-	seq   atomic.Int64 // worker numbers, for socket names
+	cmds  chan input
+	seq   atomic.Int64 // socket numbers
 
 	// loop state
-	state      event.State
-	serving    *generation
-	genSeq     int
-	want       int // desired worker count
-	deploy     *Output
-	failedIn   string         // "deploy" or "start": what put the app in event.StateFailed
-	current    *running       // the launch in progress, nil when none
-	queued     *launch        // a launch asked for while a deploy runs: it starts when the deploy ends
-	needDeploy bool           // the last deploy did not succeed: every launch deploys first
-	lastCrash  []string       // the last crash in the serving generation, for the pages
-	crashes    []time.Time    // recent crash times, for backoff and crash-loop reports
-	jobs       sync.WaitGroup // launches, replacements and retirements in flight
-	scaler     autoscaler
-	spares     spares
+	core     *core
+	workers  map[int]*worker            // every worker started and not stopped, by core worker id
+	launches map[int]context.CancelFunc // launches in progress, by generation id
+	status   Status                     // what the frontend was told last
+	spares   spares
+	jobs     sync.WaitGroup   // launches, replacements and stops in flight
+	timer    <-chan time.Time // the replacement timer while armed
+	results  chan launchResult
+	exits    chan exitIn
+	addeds   chan added
 }
 
 func newApp(s *appSpec, opts Options) *app {
@@ -61,22 +42,36 @@ func newApp(s *appSpec, opts Options) *app {
 	if opts.Workers > 0 {
 		want = opts.Workers
 	}
-	if want < 1 {
-		want = 1
+	cfg := coreConfig{workers: want, minWorkers: s.cfg.MinWorkers, maxWorkers: s.cfg.MaxWorkers,
+		threads: s.cfg.Threads, autoscale: opts.Workers == 0 && s.cfg.MaxWorkers > max(want, 1)}
+	if s.cfg.DeployFile != "" {
+		cfg.deployFile = s.rel(s.cfg.DeployFile)
 	}
 	return &app{spec: s, name: s.cfg.Name, bus: opts.Bus, front: opts.Frontend,
-		cmds: make(chan command, 64), want: want,
-		scaler: autoscaler{on: opts.Workers == 0 && s.cfg.MaxWorkers > want}}
+		cmds: make(chan input, 64), core: newCore(cfg), workers: map[int]*worker{},
+		launches: map[int]context.CancelFunc{}, results: make(chan launchResult),
+		exits: make(chan exitIn), addeds: make(chan added)}
 }
 
-func (a *app) nextWorker() int { return int(a.seq.Add(1)) }
+func (a *app) nextSocket() int { return int(a.seq.Add(1)) }
 
 // post queues a command; a full queue drops it (the loop is far behind already).
-func (a *app) post(c command) {
+func (a *app) post(in input) {
 	select {
-	case a.cmds <- c:
+	case a.cmds <- in:
 	default:
 	}
+}
+
+// change posts a burst of saved files as one reload command.
+func (a *app) change(files []string, first time.Time) {
+	deploy := false
+	for _, f := range files {
+		if d := a.spec.cfg.DeployFile; d != "" && filepath.Join(a.spec.cfg.Root, filepath.FromSlash(f)) == d {
+			deploy = true
+		}
+	}
+	a.post(changeIn{files: files, first: first, deploy: deploy})
 }
 
 func (a *app) emit(src event.Source, lvl event.Level, pid int, text string) {
@@ -87,45 +82,17 @@ func (a *app) logf(lvl event.Level, format string, args ...any) {
 	a.emit(event.SourceZoo, lvl, 0, fmt.Sprintf(format, args...))
 }
 
-// setState changes the state in one place: it publishes the change and tells the frontend.
-func (a *app) setState(s event.State, why string) {
-	a.state = s
-	lvl := event.LevelInfo
-	if s == event.StateFailed {
-		lvl = event.LevelError
-	}
-	a.bus.Publish(event.Event{App: a.name, Kind: event.KindState, State: s, Level: lvl, Text: why})
-	a.pushStatus(why)
+// launchResult is what a launch ends with. gen is nil on failure.
+type launchResult struct {
+	id        int
+	gen       *generation
+	deployErr error // the deploy script failed: nothing else started
+	err       error // a worker failed to start (an *ImportError when the app did not import)
 }
 
-func (a *app) pushStatus(errText string) {
-	st := Status{State: a.state, Deploy: a.deploy}
-	if a.serving != nil {
-		st.Gen = a.serving.id
-	}
-	if a.state == event.StateFailed {
-		st.Err, st.DeployFailed = errText, a.failedIn == "deploy"
-	}
-	st.Crash = a.lastCrash
-	a.front.SetStatus(a.name, st)
-}
-
-// running is the launch in progress.
-type running struct {
-	id     int // its generation id: results of any other launch are stale
-	deploy bool
-	cancel context.CancelFunc
-}
-
-// workerExit tells the loop that a worker of a serving generation exited.
-type workerExit struct {
-	gen *generation
-	w   *worker
-}
-
-// added is a worker started to replace a crashed one or to scale up.
+// added is a worker started to replace an exited one or to scale up.
 type added struct {
-	gen *generation
-	w   *worker
-	err error
+	gen, wid int
+	w        *worker
+	err      error
 }

@@ -93,26 +93,28 @@ func New(site *config.Site, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("install the worker script in %s: %w", cache, err)
 	}
-	runDir, err := os.MkdirTemp("", "zoo-dev-run-")
+	runDir, err := makeRunDir()
 	if err != nil {
-		return nil, fmt.Errorf("create the run folder: %w", err)
+		return nil, err
 	}
-	h := &Host{byName: make(map[string]*app), runDir: runDir, bus: opts.Bus,
-		logSub: opts.Bus.Subscribe(1 << 16)}
+	h := &Host{byName: make(map[string]*app), runDir: runDir, bus: opts.Bus}
 	for i, a := range site.Apps {
 		dir := filepath.Join(runDir, fmt.Sprint(i))
 		if err := os.Mkdir(dir, 0o700); err != nil {
+			os.RemoveAll(runDir)
 			return nil, fmt.Errorf("create the run folder: %w", err)
 		}
 		ap := newApp(newAppSpec(a, engineFor(site, a), dir, script), opts)
 		h.apps = append(h.apps, ap)
 		h.byName[a.Name] = ap
 	}
+	h.logSub = opts.Bus.Subscribe(1 << 16)
 	return h, nil
 }
 
 // Run starts every app and returns when ctx is done and every process it started
-// has exited.
+// has exited, with the run folder removed. The apps run until they are told to
+// stop: the error is context.Cause(ctx), what stopped them.
 func (h *Host) Run(ctx context.Context) error {
 	defer os.RemoveAll(h.runDir)
 	logCtx, stopLogs := context.WithCancel(context.Background())
@@ -123,7 +125,9 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 	go func() {
 		defer close(logsDone)
-		writeLogFiles(logCtx, h.logSub, cfgs, func(msg string) { h.apps[0].logf(event.LevelWarn, "%s", msg) })
+		writeLogFiles(logCtx, h.logSub, cfgs, func(msg string) {
+			h.bus.Publish(event.Event{App: event.Site, Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelWarn, Text: msg})
+		})
 	}()
 	var wg sync.WaitGroup
 	for _, a := range h.apps {
@@ -135,21 +139,21 @@ func (h *Host) Run(ctx context.Context) error {
 	stopLogs() // after the apps: their last events reach the files
 	<-logsDone
 	h.logSub.Close()
-	return nil
+	return context.Cause(ctx)
 }
 
 // Restart starts a new generation of the app's workers.
-func (h *Host) Restart(name string) { h.send(name, command{kind: cmdRestart}) }
+func (h *Host) Restart(name string) { h.send(name, restartIn{}) }
 
 // Redeploy reruns the app's deploy script, then starts a new generation.
-func (h *Host) Redeploy(name string) { h.send(name, command{kind: cmdRedeploy}) }
+func (h *Host) Redeploy(name string) { h.send(name, redeployIn{}) }
 
 // SetWorkers changes the app's worker count by delta, within its min and max.
 func (h *Host) SetWorkers(name string, delta int) {
-	h.send(name, command{kind: cmdScale, delta: delta})
+	h.send(name, scaleIn{delta})
 }
 
-func (h *Host) send(name string, c command) {
+func (h *Host) send(name string, c input) {
 	if a := h.byName[name]; a != nil {
 		a.post(c)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/internal/event"
@@ -64,9 +65,7 @@ func writeLogFiles(ctx context.Context, sub *event.Sub, apps map[string]*config.
 		}
 		buf, _ = sub.Drain(buf[:0])
 		for i := range buf {
-			if a := apps[buf[i].App]; a != nil {
-				lf.write(a, &buf[i])
-			}
+			lf.write(eventTargets(apps, &buf[i]), &buf[i])
 		}
 		lf.flush()
 		if done {
@@ -75,8 +74,24 @@ func writeLogFiles(ctx context.Context, sub *event.Sub, apps map[string]*config.
 	}
 }
 
-func (lf *logFiles) write(a *config.App, e *event.Event) {
-	targets := logTargets(a, e)
+// eventTargets lists the files e goes to: its app's, or every app's for a message
+// about the whole site, each file once.
+func eventTargets(apps map[string]*config.App, e *event.Event) []string {
+	if e.App != event.Site {
+		if a := apps[e.App]; a != nil {
+			return logTargets(a, e)
+		}
+		return nil
+	}
+	var out []string
+	for _, a := range apps {
+		out = append(out, logTargets(a, e)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func (lf *logFiles) write(targets []string, e *event.Event) {
 	if len(targets) == 0 {
 		return
 	}

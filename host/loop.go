@@ -2,249 +2,245 @@ package host
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
-// loopChans are the channels the supervisor loop selects on, besides commands.
-type loopChans struct {
-	launched chan launchResult
-	exited   chan workerExit
-	added    chan added
-	replace  <-chan time.Time // the backoff timer for a crashed worker, nil when none
-	pending  int              // replacements owed to the serving generation
-	starting int              // replacements being started now
-}
-
-// run is the supervisor loop: it starts the app and then serves commands, launch
-// results and worker exits until ctx is done; then it stops everything it started.
+// run is the supervisor loop: it turns commands, launch results, worker exits,
+// timers and load ticks into inputs of the core and performs the effects the core
+// returns, until ctx is done; then it stops everything it started.
 func (a *app) run(ctx context.Context) {
-	lc := &loopChans{launched: make(chan launchResult), exited: make(chan workerExit),
-		added: make(chan added)}
 	stats := time.NewTicker(time.Second)
 	defer stats.Stop()
-	a.startLaunch(ctx, lc, launch{trigger: "start", deploy: a.spec.cfg.DeployFile != ""})
+	a.do(ctx, startIn{})
 	for {
 		select {
 		case <-ctx.Done():
-			a.shutdown(lc)
+			a.do(ctx, stopIn{})
 			return
-		case c := <-a.cmds:
-			a.handle(ctx, lc, c)
-		case r := <-lc.launched:
-			a.finishLaunch(ctx, lc, r)
-		case e := <-lc.exited:
-			a.workerExited(ctx, lc, e)
-		case r := <-lc.added:
-			a.workerAdded(ctx, lc, r)
-		case <-lc.replace:
-			lc.replace = nil
-			a.addWorker(ctx, lc)
+		case in := <-a.cmds:
+			a.do(ctx, in)
+		case r := <-a.results:
+			a.do(ctx, a.launchDone(ctx, r))
+		case e := <-a.exits:
+			a.do(ctx, e)
+		case r := <-a.addeds:
+			a.do(ctx, a.workerAdded(ctx, r))
+		case <-a.timer:
+			a.timer = nil
+			a.do(ctx, timerIn{})
 		case <-stats.C:
-			a.autoscale(ctx, lc)
-			a.publishWorkers()
+			a.do(ctx, a.load())
 		}
 	}
 }
 
-func (a *app) handle(ctx context.Context, lc *loopChans, c command) {
-	switch c.kind {
-	case cmdRestart: // the dashboard notes the request itself
-		a.startLaunch(ctx, lc, launch{trigger: "restart"})
-	case cmdRedeploy:
-		a.startLaunch(ctx, lc, launch{trigger: "redeploy", deploy: a.spec.cfg.DeployFile != ""})
-	case cmdChange:
-		trigger, deploy := c.files[0], false
-		if len(c.files) > 1 {
-			trigger = fmt.Sprintf("%s and %d more", c.files[0], len(c.files)-1)
-		}
-		for _, f := range c.files {
-			if d := a.spec.cfg.DeployFile; d != "" && filepath.Join(a.spec.cfg.Root, filepath.FromSlash(f)) == d {
-				deploy = true
-			}
-		}
-		a.startLaunch(ctx, lc, launch{trigger: trigger, first: c.first, deploy: deploy})
-	case cmdScale:
-		a.scale(ctx, lc, c.delta)
+func (a *app) do(ctx context.Context, in input) {
+	for _, e := range a.core.step(time.Now(), in) {
+		a.perform(ctx, e)
 	}
 }
 
-// startLaunch begins an application start or reload in the background. A newer
-// save cancels a launch that is starting workers; a launch that is deploying is
-// never cut short (a half-run deploy leaves a broken install), so the new one waits
-// for it. After a failed deploy every launch deploys again.
-func (a *app) startLaunch(ctx context.Context, lc *loopChans, l launch) {
-	if cur := a.current; cur != nil {
-		if cur.deploy {
-			if a.queued != nil {
-				l.deploy = l.deploy || a.queued.deploy
-				l.first = a.queued.first
-			}
-			a.queued = &l
-			return
+// perform carries out one effect of the core.
+func (a *app) perform(ctx context.Context, e effect) {
+	switch e := e.(type) {
+	case startLaunch:
+		a.startLaunch(ctx, e)
+	case cancelLaunch:
+		if cancel := a.launches[e.id]; cancel != nil {
+			cancel()
 		}
-		cur.cancel()
+	case serve:
+		a.front.Serve(a.name, e.gen, a.endpoints(e.wids))
+	case retire:
+		a.retire(e.gen, a.take(func(w *worker) bool { return w.gen == e.gen }))
+	case stopGen:
+		a.stopAll(a.take(func(w *worker) bool { return w.gen == e.id }))
+	case stopAll:
+		a.stopAll(a.take(func(*worker) bool { return true }))
+	case stopWorkers:
+		a.stopAll(a.take(func(w *worker) bool { return slices.Contains(e.wids, w.id) }))
+	case reap:
+		for _, w := range a.take(func(w *worker) bool { return w.id == e.wid }) {
+			w.stop(0) // it has exited: this ends its group's leftovers and removes the socket
+		}
+	case addWorker:
+		a.addWorker(ctx, e)
+	case armTimer:
+		a.timer = time.After(e.d)
+	case setState:
+		a.setState(e)
+	case crashPage:
+		a.crashPage(e)
+	case logLine:
+		a.logf(e.level, "%s", e.text)
+	case logErr:
+		a.logError(e.what, e.err)
+	case reloaded:
+		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Reload: &e.info})
+	case publishWorkers:
+		a.publishWorkers(e)
+	case fillSpares:
+		a.spares.fill(a, e.n)
+	case dropSpares:
+		a.spares.drop(a)
+	case waitJobs:
+		a.jobs.Wait()
 	}
-	l.deploy = a.spec.cfg.DeployFile != "" && (l.deploy || a.needDeploy)
-	if l.deploy {
-		a.needDeploy = true
-	}
+}
+
+// startLaunch runs the deploy script when asked, then starts the generation's
+// workers, in the background; the result arrives on a.results.
+func (a *app) startLaunch(ctx context.Context, e startLaunch) {
 	lctx, cancel := context.WithCancel(ctx)
-	l.began = time.Now()
-	if l.first.IsZero() {
-		l.first = l.began
-	}
-	a.genSeq++
-	id, n := a.genSeq, a.want
-	a.current = &running{id: id, deploy: l.deploy, cancel: cancel}
-	switch {
-	case l.deploy:
-		a.deploy = newOutput(a.spec.cfg.DeployLog)
-		a.setState(event.StateDeploying, "running "+a.spec.rel(a.spec.cfg.DeployFile))
-	case a.serving != nil:
-		a.setState(event.StateReloading, l.trigger)
-	default:
-		a.setState(event.StateStarting, fmt.Sprintf("starting %d worker(s)", n))
-	}
-	out := a.deploy
-	if l.deploy {
-		a.spares.drop(a) // the deploy may install other versions of the libraries they hold
-	}
-	spares := a.spares.take(n)
+	a.launches[e.id] = cancel
+	out := a.status.Deploy
+	spares := a.spares.take(len(e.wids))
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
 		defer cancel()
-		r := launchResult{launch: l, id: id}
-		if l.deploy {
+		r := launchResult{id: e.id}
+		if e.deploy {
 			d := &deployer{app: a.spec, emit: a.emit}
-			if r.deployErr = d.run(lctx, out); r.deployErr != nil {
-				a.deliver(ctx, lc.launched, r)
-				return
-			}
+			r.deployErr = d.run(lctx, out)
 		}
-		r.gen, r.err = a.startGeneration(lctx, id, n, spares)
-		r.ready = time.Now()
-		if !a.deliver(ctx, lc.launched, r) && r.gen != nil {
-			r.gen.stop()
+		if r.deployErr == nil {
+			r.gen, r.err = a.startGeneration(lctx, e.id, e.wids, spares)
+		}
+		select {
+		case a.results <- r:
+		case <-ctx.Done():
+			if r.gen != nil {
+				r.gen.stop()
+			}
 		}
 	}()
 }
 
-// deliver hands a launch result to the loop unless the app is stopping.
-func (a *app) deliver(ctx context.Context, ch chan launchResult, r launchResult) bool {
-	select {
-	case ch <- r:
-		return true
-	case <-ctx.Done():
-		return false
+// launchDone registers a launch's workers and turns its result into the core's input.
+func (a *app) launchDone(ctx context.Context, r launchResult) launchedIn {
+	if cancel := a.launches[r.id]; cancel != nil {
+		cancel()
+		delete(a.launches, r.id)
 	}
-}
-
-func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
-	if a.current == nil || r.id != a.current.id {
-		if r.gen != nil { // superseded by a newer launch
-			a.jobs.Add(1)
-			go func() { defer a.jobs.Done(); r.gen.stop() }()
+	in := launchedIn{id: r.id, deployErr: r.deployErr, err: r.err}
+	if r.gen != nil {
+		in.spares = r.gen.fromSpares()
+		a.spares.remember(a.spec, r.id, r.gen.workers[0].modules)
+		for _, w := range r.gen.workers {
+			a.register(ctx, w)
 		}
-		return
 	}
-	a.current = nil
-	defer a.startQueued(ctx, lc)
-	if r.deploy && r.deployErr == nil {
-		a.needDeploy = false
-	}
-	switch {
-	case r.deployErr != nil:
-		a.logf(event.LevelError, "deploy failed: %v", r.deployErr)
-		a.failOrKeep(r, r.deployErr.Error())
-		return
-	case r.err != nil:
-		a.logError("start generation", r.err)
-		a.failOrKeep(r, r.err.Error())
-		return
-	}
-	old := a.serving
-	a.serving = r.gen
-	a.lastCrash = nil
-	lc.pending = 0 // replacements owed to the old generation: the new one is whole
-	a.front.Serve(a.name, r.gen.id, r.gen.endpoints(a.spec.cfg.Threads))
-	switched := time.Now()
-	for _, w := range r.gen.workers {
-		a.watchExit(ctx, lc, r.gen, w)
-	}
-	a.setState(event.StateRunning, fmt.Sprintf("generation %d, %d worker(s)", r.gen.id, len(r.gen.workers)))
-	a.spares.remember(a.spec, r.gen.id, r.gen.workers[0].modules)
-	a.spares.fill(a, a.want)
-	if old != nil {
-		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Reload: &event.ReloadInfo{
-			Trigger: r.trigger, Debounce: r.began.Sub(r.first), Ready: r.ready.Sub(r.began),
-			Total: switched.Sub(r.first), Gen: r.gen.id, Spares: r.gen.fromSpares()}})
-		a.retire(old)
-	}
-	a.publishWorkers()
+	return in
 }
 
-// startQueued starts the launch asked for while a deploy ran.
-func (a *app) startQueued(ctx context.Context, lc *loopChans) {
-	if q := a.queued; q != nil && a.current == nil {
-		a.queued = nil
-		a.startLaunch(ctx, lc, *q)
+// addWorker starts one worker for the serving generation in the background, from
+// a ready spare when there is one; the result arrives on a.addeds.
+func (a *app) addWorker(ctx context.Context, e addWorker) {
+	var sp *spare
+	if l := a.spares.take(1); len(l) > 0 {
+		sp = l[0]
 	}
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		w, err := a.claimOrStart(ctx, sp, e.gen, e.wid)
+		select {
+		case a.addeds <- added{gen: e.gen, wid: e.wid, w: w, err: err}:
+		case <-ctx.Done():
+			if w != nil {
+				w.stop(stopGrace)
+			}
+		}
+	}()
 }
 
-// failOrKeep reports a failed launch: the old generation keeps serving when there is
-// one; otherwise the app is FAILED.
-func (a *app) failOrKeep(r launchResult, why string) {
-	a.spares.fill(a, a.want) // warm again for the fix
-	if a.serving != nil {
-		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Reload: &event.ReloadInfo{
-			Trigger: r.trigger, Gen: a.serving.id, Err: summary(r.cause())}})
-		a.setState(event.StateRunning, fmt.Sprintf("still serving generation %d", a.serving.id))
-		return
+func (a *app) workerAdded(ctx context.Context, r added) addedIn {
+	in := addedIn{gen: r.gen, wid: r.wid, err: r.err}
+	if r.w != nil {
+		a.register(ctx, r.w)
+		in.pid = r.w.pid()
 	}
-	a.failedIn = "start"
-	if r.deployErr != nil {
-		a.failedIn = "deploy"
-	}
-	a.setState(event.StateFailed, why)
+	return in
 }
 
-// retire lets old finish its in-flight requests, then stops its workers.
-func (a *app) retire(old *generation) {
+// register keeps a ready worker and reports its exit to the loop.
+func (a *app) register(ctx context.Context, w *worker) {
+	a.workers[w.id] = w
+	ready := time.Now()
+	go func() {
+		select {
+		case <-w.proc.done:
+		case <-ctx.Done():
+			return
+		}
+		e := exitIn{gen: w.gen, wid: w.id, pid: w.pid(), status: w.proc.exitCode(), last: w.tail.last(),
+			up: time.Since(ready), served: a.front.Load(a.name)[w.pid()].Served > 0}
+		select {
+		case a.exits <- e:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// take removes the workers that match from the loop's registry and returns them.
+func (a *app) take(match func(*worker) bool) []*worker {
+	var out []*worker
+	for id, w := range a.workers {
+		if match(w) {
+			out = append(out, w)
+			delete(a.workers, id)
+		}
+	}
+	return out
+}
+
+// retire lets generation gen finish its in-flight requests, then stops its workers.
+func (a *app) retire(gen int, ws []*worker) {
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), a.spec.cfg.RequestTimeout+time.Second)
 		defer cancel()
-		if err := a.front.Retire(ctx, a.name, old.id); err != nil {
-			a.logf(event.LevelWarn, "generation %d: %v; stopping it anyway", old.id, err)
+		if err := a.front.Retire(ctx, a.name, gen); err != nil {
+			a.logf(event.LevelWarn, "generation %d: %v; stopping it anyway", gen, err)
 		}
-		old.stop()
+		(&generation{workers: ws}).stop()
 	}()
 }
 
-// watchExit reports w's exit to the loop.
-func (a *app) watchExit(ctx context.Context, lc *loopChans, g *generation, w *worker) {
-	go func() {
-		select {
-		case <-w.proc.done:
-			select {
-			case lc.exited <- workerExit{g, w}:
-			case <-ctx.Done():
-			}
-		case <-ctx.Done():
-		}
-	}()
-}
-
-// cause is the error that ended a failed launch.
-func (r launchResult) cause() error {
-	if r.deployErr != nil {
-		return r.deployErr
+// stopAll stops workers in the background of the app's jobs.
+func (a *app) stopAll(ws []*worker) {
+	if len(ws) == 0 {
+		return
 	}
-	return r.err
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); (&generation{workers: ws}).stop() }()
+}
+
+func (a *app) endpoints(wids []int) []Endpoint {
+	eps := make([]Endpoint, 0, len(wids))
+	for _, id := range wids {
+		if w := a.workers[id]; w != nil {
+			eps = append(eps, Endpoint{PID: w.pid(), Network: w.network, Address: w.address,
+				MaxConns: a.spec.cfg.Threads, KeepConn: w.keepConn, Stderr: w.lastStderr})
+		}
+	}
+	return eps
+}
+
+// load sums the serving workers' counters for the core's load tick.
+func (a *app) load() tickIn {
+	var in tickIn
+	load := a.front.Load(a.name)
+	for _, w := range a.workers {
+		if w.gen == a.core.serving {
+			in.inflight += load[w.pid()].InFlight
+			in.served += load[w.pid()].Served
+		}
+	}
+	return in
 }

@@ -1,6 +1,10 @@
 package host
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/zoo-dev/zoo-dev/internal/notify"
+)
 
 // Output is the growing output of one deploy run. Pages read it while it grows:
 // Lines returns what is there and a channel closed when more arrives or the run ends.
@@ -10,14 +14,14 @@ type Output struct {
 	done    bool
 	status  int    // exit status once done
 	logFile string // DEPLOY_LOG, when the output goes there instead of the browser
-	more    chan struct{}
+	more    notify.Signal
 }
 
 // maxOutputLines bounds what a page can show; the log files keep everything.
 const maxOutputLines = 5000
 
 func newOutput(logFile string) *Output {
-	return &Output{logFile: logFile, more: make(chan struct{})}
+	return &Output{logFile: logFile}
 }
 
 func (o *Output) add(line string) {
@@ -25,16 +29,14 @@ func (o *Output) add(line string) {
 	if len(o.lines) < maxOutputLines {
 		o.lines = append(o.lines, line)
 	}
-	close(o.more)
-	o.more = make(chan struct{})
+	o.more.Notify()
 	o.mu.Unlock()
 }
 
 func (o *Output) finish(status int) {
 	o.mu.Lock()
 	o.done, o.status = true, status
-	close(o.more)
-	o.more = make(chan struct{})
+	o.more.Notify()
 	o.mu.Unlock()
 }
 
@@ -46,7 +48,7 @@ func (o *Output) Lines(from int) (lines []string, done bool, changed <-chan stru
 	if from < len(o.lines) {
 		lines = append([]string(nil), o.lines[from:]...)
 	}
-	return lines, o.done, o.more
+	return lines, o.done, o.more.C()
 }
 
 // Status is the deploy's exit status; meaningful once Lines reports done.

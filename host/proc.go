@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"os"
@@ -105,18 +104,11 @@ func waitPumps(pumps []chan struct{}, reads []*os.File) {
 	}
 }
 
-// pumpLines calls line for each line of r (without the newline) until EOF.
+// pumpLines calls line for each line of r (without the newline, cleaned) until EOF.
 func pumpLines(r *os.File, line func(string), done chan struct{}) {
 	defer close(done)
 	defer r.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line(sc.Text())
-	}
-	if sc.Err() != nil { // an overlong line: keep draining so the child never blocks
-		io.Copy(io.Discard, r)
-	}
+	readLines(r, line)
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }

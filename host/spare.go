@@ -84,7 +84,7 @@ func (sp *spares) fill(a *app, want int) {
 		return
 	}
 	for len(sp.list) < want {
-		w, status, err := spawnWorker(a.spec, 0, a.nextWorker(), a.emit, sp.preload)
+		w, status, err := spawnWorker(a.spec, 0, a.nextSocket(), a.emit, sp.preload)
 		if err != nil {
 			a.logf(event.LevelWarn, "start a spare worker: %v", err)
 			return
@@ -103,17 +103,31 @@ func (sp *spares) drop(a *app) {
 	}
 }
 
-// claimOrStart makes worker seq of generation gen from a spare when there is one,
+// claimOrStart makes worker wid of generation gen from a spare when there is one,
 // and starts a fresh worker when there is none or the spare failed for a reason
 // other than the app's code.
-func (a *app) claimOrStart(ctx context.Context, sp *spare, gen, seq int) (*worker, error) {
-	if sp != nil {
-		w, err := sp.claim(ctx, a.spec, gen)
-		var ie *ImportError
-		if err == nil || errors.As(err, &ie) || ctx.Err() != nil {
-			return w, err
-		}
-		a.logf(event.LevelWarn, "%v; starting a new worker instead", err)
+func (a *app) claimOrStart(ctx context.Context, sp *spare, gen, wid int) (*worker, error) {
+	w, err := a.claim(ctx, sp, gen)
+	if w == nil && err == nil {
+		w, err = startWorker(ctx, a.spec, gen, a.nextSocket(), a.emit)
 	}
-	return startWorker(ctx, a.spec, gen, seq, a.emit)
+	if w != nil {
+		w.id = wid
+	}
+	return w, err
+}
+
+// claim turns sp into a worker of generation gen. It returns neither a worker nor
+// an error when there is no spare or it failed for a reason other than the app's code.
+func (a *app) claim(ctx context.Context, sp *spare, gen int) (*worker, error) {
+	if sp == nil {
+		return nil, nil
+	}
+	w, err := sp.claim(ctx, a.spec, gen)
+	var ie *ImportError
+	if err == nil || errors.As(err, &ie) || ctx.Err() != nil {
+		return w, err
+	}
+	a.logf(event.LevelWarn, "%v; starting a new worker instead", err)
+	return nil, nil
 }

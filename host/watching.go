@@ -38,7 +38,7 @@ func (a *app) watch(ctx context.Context, runDir string) {
 			if !ok {
 				return
 			}
-			a.post(command{kind: cmdChange, files: ch.Files, first: ch.First})
+			a.change(ch.Files, ch.First)
 		case msg, ok := <-warnings:
 			if !ok {
 				warnings = nil

@@ -17,6 +17,7 @@ import (
 
 // worker is one Python process running the embedded FastCGI WSGI server.
 type worker struct {
+	id       int // the supervisor's number for it
 	gen      int
 	proc     *proc
 	network  string // "unix" or "tcp"

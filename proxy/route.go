@@ -7,6 +7,7 @@ import (
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/host"
+	"github.com/zoo-dev/zoo-dev/internal/notify"
 	"github.com/zoo-dev/zoo-dev/proxy/fcgi"
 )
 
@@ -21,12 +22,12 @@ type route struct {
 	pools   map[int]*fcgi.Pool // every generation still running requests, by id
 	status  host.Status
 	stderr  map[int]func() []string // each worker's last stderr lines, by pid
-	changed chan struct{}           // closed and replaced whenever gen, pools or status change
+	changed notify.Signal           // whenever gen, pools or status change
 }
 
 func newRoute(a *config.App) *route {
 	return &route{cfg: a, prefix: strings.TrimSuffix(a.Path, "/"), pools: map[int]*fcgi.Pool{},
-		stderr: map[int]func() []string{}, changed: make(chan struct{})}
+		stderr: map[int]func() []string{}}
 }
 
 // matches reports whether path falls under the route, on a segment boundary:
@@ -42,20 +43,18 @@ func (rt *route) matches(path string) bool {
 type snapshot struct {
 	pool    *fcgi.Pool // nil when no generation serves
 	status  host.Status
-	stderr  map[int]func() []string // each worker's last stderr lines, by pid
 	changed <-chan struct{}
 }
 
 func (rt *route) snapshot() snapshot {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	return snapshot{pool: rt.pools[rt.gen], status: rt.status, changed: rt.changed}
+	return snapshot{pool: rt.pools[rt.gen], status: rt.status, changed: rt.changed.C()}
 }
 
 // notify wakes every request waiting on the route; call with rt.mu held.
 func (rt *route) notify() {
-	close(rt.changed)
-	rt.changed = make(chan struct{})
+	rt.changed.Notify()
 }
 
 // serve makes gen the serving generation with exactly the given workers.

@@ -60,7 +60,7 @@ func Listen(addr string) (net.Listener, error) {
 // gives in-flight requests up to grace to finish.
 func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog: log.New(busWriter{s.bus, s.routes[0].cfg.Name}, "", 0)}
+		ErrorLog: log.New(busWriter{s.bus}, "", 0)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -236,13 +236,10 @@ func backendOf(err error) int {
 
 // busWriter turns net/http's own log lines into zoo-dev warnings, so they never
 // write over the dashboard.
-type busWriter struct {
-	bus *event.Bus
-	app string
-}
+type busWriter struct{ bus *event.Bus }
 
 func (b busWriter) Write(p []byte) (int, error) {
-	b.bus.Publish(event.Event{App: b.app, Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelWarn,
+	b.bus.Publish(event.Event{App: event.Site, Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelWarn,
 		Text: "http: " + strings.TrimRight(string(p), "\n")})
 	return len(p), nil
 }

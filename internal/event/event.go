@@ -131,27 +131,39 @@ func (r *ReloadInfo) Text() string {
 	return fmt.Sprintf("reload: %s, serving new code after %d ms", cause, r.Total.Milliseconds())
 }
 
-// Line renders the event as one line of headless output, without the time stamp.
+// Line renders the event as one line of headless output, without the time stamp:
+// "[app] " and what happened; a message about the whole site has no app tag.
 func (e Event) Line() string {
+	return e.tag() + e.body()
+}
+
+func (e Event) tag() string {
+	if e.App == Site {
+		return ""
+	}
+	return "[" + e.App + "] "
+}
+
+func (e Event) body() string {
 	switch e.Kind {
 	case KindState:
 		if e.Text != "" {
-			return fmt.Sprintf("[%s] state %s: %s", e.App, e.State, e.Text)
+			return fmt.Sprintf("state %s: %s", e.State, e.Text)
 		}
-		return fmt.Sprintf("[%s] state %s", e.App, e.State)
+		return fmt.Sprintf("state %s", e.State)
 	case KindRequest:
 		r := e.Request
-		return fmt.Sprintf("[%s] %s %s %d %dB %s pid=%d", e.App, r.Method, r.Path, r.Status, r.Bytes,
+		return fmt.Sprintf("%s %s %d %dB %s pid=%d", r.Method, r.Path, r.Status, r.Bytes,
 			r.Duration.Round(10*time.Microsecond), r.Worker)
 	case KindReload:
 		r := e.Reload
 		if r.Err != "" {
-			return fmt.Sprintf("[%s] %s", e.App, r.Text())
+			return r.Text()
 		}
-		return fmt.Sprintf("[%s] %s (debounce %d ms, workers ready %d ms, %d from spares, generation %d)",
-			e.App, r.Text(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Spares, r.Gen)
+		return fmt.Sprintf("%s (debounce %d ms, workers ready %d ms, %d from spares, generation %d)",
+			r.Text(), r.Debounce.Milliseconds(), r.Ready.Milliseconds(), r.Spares, r.Gen)
 	case KindWorkers:
-		return fmt.Sprintf("[%s] workers: %d", e.App, len(e.Workers))
+		return fmt.Sprintf("workers: %d", len(e.Workers))
 	}
 	tag := e.Source.String()
 	if e.Worker != 0 {
@@ -163,5 +175,5 @@ func (e Event) Line() string {
 	case LevelError:
 		tag += " error"
 	}
-	return fmt.Sprintf("[%s] %s: %s", e.App, tag, e.Text)
+	return tag + ": " + e.Text
 }

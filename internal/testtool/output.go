@@ -9,17 +9,19 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/notify"
 )
 
 // Output collects a child process's output and lets a test wait for a line in it.
 type Output struct {
 	mu      sync.Mutex
 	buf     strings.Builder
-	changed chan struct{} // closed and replaced on every line
+	changed notify.Signal // on every line
 }
 
 // NewOutput returns an empty collector.
-func NewOutput() *Output { return &Output{changed: make(chan struct{})} }
+func NewOutput() *Output { return &Output{} }
 
 // Collect reads r line by line until EOF.
 func (o *Output) Collect(r io.Reader) {
@@ -28,8 +30,7 @@ func (o *Output) Collect(r io.Reader) {
 	for sc.Scan() {
 		o.mu.Lock()
 		o.buf.WriteString(sc.Text() + "\n")
-		close(o.changed)
-		o.changed = make(chan struct{})
+		o.changed.Notify()
 		o.mu.Unlock()
 	}
 }
@@ -48,7 +49,7 @@ func (o *Output) WaitFor(t testing.TB, s string, d time.Duration) {
 	defer timer.Stop()
 	for {
 		o.mu.Lock()
-		has, ch := strings.Contains(o.buf.String(), s), o.changed
+		has, ch := strings.Contains(o.buf.String(), s), o.changed.C()
 		o.mu.Unlock()
 		if has {
 			return

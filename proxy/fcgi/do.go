@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"time"
 )
 
 // Do sends req to the worker with the fewest requests in flight that has a
@@ -61,6 +60,7 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 			return nil, &BackendError{ID: be.ID, Err: err}
 		}
 		x := newExchange(p, ctx, c, req.Stderr)
+		c.rd.beforeRead = req.BeforeWait
 		if err = x.writeRequest(req.Params, n); err == nil {
 			return x, nil
 		}
@@ -75,47 +75,6 @@ func (p *Pool) start(ctx context.Context, be *backend, req *Request, n int64) (*
 		}
 		p.put(be, nil, false, err)
 		return nil, &BackendError{ID: be.ID, Err: err}
-	}
-}
-
-// acquire takes a slot on the least busy worker that has one, waiting at most
-// Options.QueueTimeout (when set) or until ctx is done. While requests wait, a
-// new one queues behind them instead of taking a slot first.
-func (p *Pool) acquire(ctx context.Context) (*backend, error) {
-	var queue <-chan time.Time // made when the first wait begins
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	waited := false // a request that waited may take a free slot; a new one queues behind those waiting
-	for {
-		switch {
-		case p.closed || p.draining:
-			return nil, ErrPoolClosed
-		case len(p.backends) == 0:
-			return nil, ErrNoBackend
-		}
-		if waited || len(p.queue)+p.handed == 0 {
-			if be := p.pick(); be != nil {
-				be.InFlight++
-				p.inflight++
-				return be, nil
-			}
-		}
-		if queue == nil && p.opts.QueueTimeout > 0 {
-			t := time.NewTimer(p.opts.QueueTimeout)
-			defer t.Stop()
-			queue = t.C
-		}
-		handed, err := p.waitSlot(ctx, queue)
-		if err != nil {
-			if handed {
-				p.handOut() // the slot goes on to the next in line
-			}
-			if errors.Is(err, context.DeadlineExceeded) {
-				return nil, fmt.Errorf("wait for a free worker: %w", ErrBusy)
-			}
-			return nil, fmt.Errorf("wait for a free worker: %w", err)
-		}
-		waited = true
 	}
 }
 
@@ -182,8 +141,7 @@ func (p *Pool) conn(ctx context.Context, be *backend, fresh bool) (*conn, error)
 func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	be.InFlight--
-	p.inflight--
+	defer p.release(be)
 	switch {
 	case err == nil:
 		be.Served++
@@ -201,10 +159,6 @@ func (p *Pool) put(be *backend, c *conn, reuse bool, err error) {
 			be.drop(c)
 		}
 	}
-	if p.draining && p.inflight == 0 {
-		p.broadcast()
-	}
-	p.handOut()
 }
 
 // discard closes a connection that failed before its request started.

@@ -1,6 +1,6 @@
 // Package fcgi is zoo-dev's FastCGI client: a bounded connection pool per
 // generation of workers, one request per connection, streamed in both
-// directions, following DESIGN.md §5.
+// directions.
 package fcgi
 
 import (

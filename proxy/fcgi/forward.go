@@ -30,7 +30,9 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string, onStderr func(worker int, line string)) Result {
 	rc := http.NewResponseController(w)
 	rc.EnableFullDuplex() // read the request body while the response is written
-	req := &Request{Params: BuildParams(r, scriptName), Body: r.Body, ContentLength: r.ContentLength, Stderr: onStderr}
+	fl := &flusher{rc: rc}
+	req := &Request{Params: BuildParams(r, scriptName), Body: r.Body, ContentLength: r.ContentLength,
+		Stderr: onStderr, BeforeWait: fl.flush}
 	if r.Body == nil || r.Body == http.NoBody {
 		req.Body, req.ContentLength = nil, 0
 	}
@@ -47,7 +49,7 @@ func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string,
 		delete(h, k)
 	}
 	w.WriteHeader(resp.StatusCode)
-	res.Bytes, res.Err = stream(w, rc, resp)
+	res.Bytes, res.Err = stream(w, fl, resp)
 	resp.Body.Close()
 	finishBody(rc, resp.StdinDone())
 	return res
@@ -77,23 +79,34 @@ func finishBody(rc *http.ResponseController, done <-chan struct{}) {
 	}
 }
 
-// stream copies the body, flushing before every read that must wait for the worker.
-func stream(w http.ResponseWriter, rc *http.ResponseController, resp *Response) (int64, error) {
+// flusher flushes the response to the client when something was written since
+// the last flush. Nothing is written before the header, so its first flush comes
+// after the header is sent. Request.BeforeWait calls it from the goroutine that
+// reads the response, which is the one that writes it.
+type flusher struct {
+	rc    *http.ResponseController
+	dirty bool
+}
+
+func (f *flusher) flush() {
+	if f.dirty {
+		f.rc.Flush()
+		f.dirty = false
+	}
+}
+
+// stream copies the body; the flusher runs before every read that may wait for
+// the worker.
+func stream(w http.ResponseWriter, fl *flusher, resp *Response) (int64, error) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
-	dirty := true
-	resp.x.c.rd.beforeRead = func() {
-		if dirty {
-			rc.Flush()
-			dirty = false
-		}
-	}
+	fl.dirty = true // the header
 	var total int64
 	for {
 		n, err := resp.Body.Read(buf)
 		if n > 0 {
-			dirty = true
+			fl.dirty = true
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return total, fmt.Errorf("write response: %w: %w", ErrClientGone, werr)
 			}

@@ -2,11 +2,15 @@ package fcgi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/notify"
 )
 
 // Options tune a Pool; zero fields take the defaults.
@@ -42,6 +46,9 @@ type Request struct {
 	// body is spooled first, to memory up to 1 MiB, then to a temp file).
 	ContentLength int64
 	Stderr        func(worker int, line string) // each STDERR line as it arrives, with the worker id; may be nil
+	// BeforeWait, when set, runs before each read from the worker's connection,
+	// which may wait: the moment to flush what has been written to the client.
+	BeforeWait func()
 }
 
 // Response is the worker's answer. Body streams the rest of STDOUT; reading it
@@ -104,19 +111,17 @@ type Pool struct {
 
 	mu       sync.Mutex
 	backends []*backend
-	next     int             // where the next pick starts, to spread ties
-	inflight int             // over all backends
-	queue    []chan struct{} // requests waiting for a slot, oldest first; a freed slot is handed to the first
-	handed   int             // slots handed to waiters that have not taken them yet
-	wake     chan struct{}   // closed and replaced when the backends or the pool's state change
-	drainers int             // Drain calls waiting on wake
+	next     int       // where the next pick starts, to spread ties
+	inflight int       // slots taken, over all backends
+	waiters  []*waiter // requests waiting for a slot, oldest first
+	idle     notify.Signal
 	closed   bool
 	draining bool
 }
 
 // NewPool returns an empty pool; Add its workers.
 func NewPool(opts Options) *Pool {
-	return &Pool{opts: opts.withDefaults(), wake: make(chan struct{})}
+	return &Pool{opts: opts.withDefaults()}
 }
 
 // Add registers a worker (id is its pid) that serves maxConns requests at once.
@@ -129,7 +134,7 @@ func (p *Pool) Add(id int, network, address string, maxConns int, keepConns bool
 	be := &backend{network: network, address: address, max: max(1, maxConns), keepConns: keepConns}
 	be.ID = id
 	p.backends = append(p.backends, be)
-	p.broadcast()
+	p.dispatch()
 }
 
 // Remove stops sending new requests to the worker and closes its idle
@@ -142,7 +147,9 @@ func (p *Pool) Remove(id int) {
 			be.removed = true
 			be.closeIdle()
 			p.backends = append(p.backends[:i], p.backends[i+1:]...)
-			p.broadcast()
+			if len(p.backends) == 0 {
+				p.failWaiters(ErrNoBackend)
+			}
 			return
 		}
 	}
@@ -163,15 +170,20 @@ func (p *Pool) Stats() []BackendStats {
 // Drain stops taking new requests and waits until none is in flight.
 func (p *Pool) Drain(ctx context.Context) error {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.draining = true
-	p.broadcast()
+	p.failWaiters(ErrPoolClosed)
 	for p.inflight > 0 {
-		if err := p.waitChange(ctx); err != nil {
-			p.mu.Unlock()
-			return fmt.Errorf("drain fcgi pool: %w", err)
+		idle := p.idle.C()
+		p.mu.Unlock()
+		select {
+		case <-idle:
+			p.mu.Lock()
+		case <-ctx.Done():
+			p.mu.Lock()
+			return fmt.Errorf("drain fcgi pool: %w", ctx.Err())
 		}
 	}
-	p.mu.Unlock()
 	return nil
 }
 
@@ -189,7 +201,7 @@ func (p *Pool) Close() {
 		}
 		be.idle = be.idle[:0]
 	}
-	p.broadcast()
+	p.failWaiters(ErrPoolClosed)
 }
 
 func (p *Pool) isClosed() bool {
@@ -198,86 +210,112 @@ func (p *Pool) isClosed() bool {
 	return p.closed
 }
 
-// waitSlot releases p.mu until a slot is handed to this request, the pool
-// changes, ctx ends or queue fires; p.mu is held on return. handed reports a
-// slot that is this request's to take.
-func (p *Pool) waitSlot(ctx context.Context, queue <-chan time.Time) (handed bool, err error) {
-	ch := make(chan struct{}, 1)
-	p.queue = append(p.queue, ch)
-	p.handOut() // a slot may be free that was not for those ahead
-	wake := p.wake
-	p.mu.Unlock()
-	select {
-	case <-ch:
-		handed = true
-	case <-wake:
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-queue:
-		err = context.DeadlineExceeded
-	}
+// Slots: each worker serves at most max requests at once. A request takes a slot
+// on the least busy worker; when none is free it joins the queue of waiters, and
+// every slot that frees goes straight to the waiter at the head, which holds it
+// from then on. So requests get slots in the order they came, and a new request
+// never takes a slot while others wait.
+
+// waiter is a request in the queue. grant receives, once, the worker whose slot
+// it now holds, or the error that ends its wait.
+type waiter struct{ grant chan grant }
+
+type grant struct {
+	be  *backend
+	err error
+}
+
+// acquire takes a slot, waiting at most Options.QueueTimeout (when set) or until
+// ctx is done.
+func (p *Pool) acquire(ctx context.Context) (*backend, error) {
 	p.mu.Lock()
-	if !handed {
-		select {
-		case <-ch: // handed a slot while something else woke it
-			handed = true
-		default:
-			p.leaveQueue(ch)
+	switch {
+	case p.closed || p.draining:
+		p.mu.Unlock()
+		return nil, ErrPoolClosed
+	case len(p.backends) == 0:
+		p.mu.Unlock()
+		return nil, ErrNoBackend
+	}
+	if len(p.waiters) == 0 {
+		if be := p.pick(); be != nil {
+			p.take(be)
+			p.mu.Unlock()
+			return be, nil
 		}
 	}
-	if handed {
-		p.handed--
-	}
-	return handed, err
-}
+	w := &waiter{grant: make(chan grant, 1)}
+	p.waiters = append(p.waiters, w)
+	p.mu.Unlock()
 
-func (p *Pool) leaveQueue(ch chan struct{}) {
-	for i, c := range p.queue {
-		if c == ch {
-			p.queue = append(p.queue[:i], p.queue[i+1:]...)
-			return
+	var expired <-chan time.Time
+	if p.opts.QueueTimeout > 0 {
+		t := time.NewTimer(p.opts.QueueTimeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	err := ErrBusy // the queue timeout, or ctx's deadline: the workers are busy
+	select {
+	case g := <-w.grant:
+		return g.be, g.err
+	case <-expired:
+	case <-ctx.Done():
+		if err = ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
+			err = ErrBusy
 		}
 	}
+	p.giveUp(w)
+	return nil, fmt.Errorf("wait for a free worker: %w", err)
 }
 
-// handOut hands the free slots nobody was given yet to the requests that have
-// waited longest, one each.
-func (p *Pool) handOut() {
-	if len(p.queue) == 0 {
+// giveUp takes w out of the queue; a slot it was granted meanwhile goes on to the
+// next waiter.
+func (p *Pool) giveUp(w *waiter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
 		return
 	}
-	free := 0
-	for _, be := range p.backends {
-		free += max(0, be.max-be.InFlight)
-	}
-	for ; free > p.handed && len(p.queue) > 0; p.handed++ {
-		p.queue[0] <- struct{}{}
-		p.queue = p.queue[1:]
+	if g := <-w.grant; g.be != nil {
+		p.release(g.be)
 	}
 }
 
-// waitChange releases p.mu until the next broadcast or ctx's end; p.mu is held on return.
-func (p *Pool) waitChange(ctx context.Context) error {
-	wake := p.wake
-	p.drainers++
-	p.mu.Unlock()
-	var err error
-	select {
-	case <-wake:
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	p.mu.Lock()
-	p.drainers--
-	return err
+func (p *Pool) take(be *backend) {
+	be.InFlight++
+	p.inflight++
 }
 
-// broadcast wakes every waiter: the backends or the pool's state changed.
-func (p *Pool) broadcast() {
-	if len(p.queue) > 0 || p.drainers > 0 {
-		close(p.wake)
-		p.wake = make(chan struct{})
+// release frees a slot of be: the first waiter gets it, if any.
+func (p *Pool) release(be *backend) {
+	be.InFlight--
+	p.inflight--
+	p.dispatch()
+	if p.inflight == 0 {
+		p.idle.Notify()
 	}
+}
+
+// dispatch hands free slots to the waiters at the head of the queue.
+func (p *Pool) dispatch() {
+	for len(p.waiters) > 0 {
+		be := p.pick()
+		if be == nil {
+			return
+		}
+		p.take(be)
+		p.waiters[0].grant <- grant{be: be}
+		p.waiters = p.waiters[1:]
+	}
+}
+
+// failWaiters ends every wait with err.
+func (p *Pool) failWaiters(err error) {
+	for _, w := range p.waiters {
+		w.grant <- grant{err: err}
+	}
+	p.waiters = nil
 }
 
 func (be *backend) closeIdle() {

@@ -189,7 +189,7 @@ func waitForWaiters(t *testing.T, p *Pool, n int) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		p.mu.Lock()
-		w := len(p.queue)
+		w := len(p.waiters)
 		p.mu.Unlock()
 		if w == n {
 			return
@@ -201,16 +201,30 @@ func waitForWaiters(t *testing.T, p *Pool, n int) {
 	}
 }
 
-// A slot freed while an earlier waiter was still being woken is nobody's: the next request
-// to wait gets it at once, not when some other request ends.
-func TestUnclaimedSlotGoesToTheNextWaiter(t *testing.T) {
+// A waiter that gives up after it was granted a slot passes the slot on: the next
+// waiter gets it at once, not when some other request ends.
+func TestGrantedSlotOfAGivenUpWaiterGoesOn(t *testing.T) {
 	p := NewPool(Options{})
-	p.Add(1, "unix", filepath.Join(t.TempDir(), "none.sock"), 2, true)
+	p.Add(1, "unix", filepath.Join(t.TempDir(), "none.sock"), 1, true)
+	held, err := p.acquire(testCtx(t, time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := &waiter{grant: make(chan grant, 1)}
 	p.mu.Lock()
-	p.handed = 1 // one of the two free slots is promised to a waiter that has not taken it yet
-	handed, err := p.waitSlot(testCtx(t, 2*time.Second), nil)
+	p.waiters = append(p.waiters, first)
 	p.mu.Unlock()
-	if !handed || err != nil {
-		t.Fatalf("handed %v, err %v: want the second free slot at once", handed, err)
+	got := make(chan error, 1)
+	go func() {
+		_, err := p.acquire(testCtx(t, 5*time.Second))
+		got <- err
+	}()
+	waitForWaiters(t, p, 2)
+	p.mu.Lock()
+	p.release(held) // granted to the first waiter, which gives up before it takes it
+	p.mu.Unlock()
+	p.giveUp(first)
+	if err := <-got; err != nil {
+		t.Fatalf("the second waiter: %v, want the slot the first gave up", err)
 	}
 }

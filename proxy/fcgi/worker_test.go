@@ -168,6 +168,11 @@ func TestPythonWorker(t *testing.T) {
 			t.Fatalf("got %q %q (%v)", line, rest, err)
 		}
 		t.Logf("slow ticks: first byte after %v, whole response after %v", first, total)
+		// The app sleeps 150 ms between ticks: streamed, the first tick arrives at
+		// least 450 ms before the last; buffered, they arrive together.
+		if total-first < 300*time.Millisecond {
+			t.Errorf("first tick after %v, whole response after %v: the ticks were not streamed", first, total)
+		}
 	})
 	t.Run("8 KiB response header", func(t *testing.T) {
 		resp, b := do(t, "GET", url+"/big-header?size=8192", nil, nil)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/host/worker"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // The binaries and settings every benchmark shares, set by TestMain.
@@ -71,7 +72,7 @@ func needBench(t *testing.T, tools ...string) {
 	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (make bench-deps)", tool)
+			testtool.Missing(t, "%s not installed (make bench-deps)", tool)
 		}
 	}
 }

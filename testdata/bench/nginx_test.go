@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // nginxConf fronts FastCGI upstreams the way a tuned production nginx does:
@@ -45,7 +47,7 @@ func startNginx(t *testing.T, fronts []*nginxFront) {
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		if bin, err = exec.LookPath("/usr/sbin/nginx"); err != nil {
-			t.Skip("nginx not installed (make bench-deps)")
+			testtool.Missing(t, "nginx not installed (make bench-deps)")
 		}
 	}
 	prefix := t.TempDir()

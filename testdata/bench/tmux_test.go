@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // dashboard is zoo-dev with its dashboard in a private tmux server's 120×40 pane.
@@ -24,7 +26,7 @@ type dashboard struct {
 func startDashboard(t *testing.T, dir string) *dashboard {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed (make bench-deps)")
+		testtool.Missing(t, "tmux not installed (make bench-deps)")
 	}
 	d := &dashboard{t: t, sock: fmt.Sprintf("zoo-bench-%d-%d", os.Getpid(), time.Now().UnixNano())}
 	port := freePort(t)

@@ -20,8 +20,11 @@ import (
 // program cannot report readiness, so it is ready when its socket accepts.
 func startCustom(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*worker, error) {
 	e := s.engine
+	if e.Protocol == "http" { // hook: an http engine's process (httpengine.go)
+		return startHTTPEngine(ctx, s, gen, emit)
+	}
 	if e.Protocol != "fastcgi" {
-		return nil, fmt.Errorf("engine %s: protocol %q is not supported; use protocol = \"fastcgi\"", s.cfg.Engine, e.Protocol)
+		return nil, fmt.Errorf("engine %s: protocol %q is not supported; use protocol = \"fastcgi\" or \"http\"", s.cfg.Engine, e.Protocol)
 	}
 	w := &worker{gen: gen, network: "unix", tail: newTail(20)}
 	vars := map[string]string{}

@@ -27,7 +27,7 @@ func (g *generation) fromSpares() int {
 func (g *generation) endpoints(threads int) []Endpoint {
 	eps := make([]Endpoint, 0, len(g.workers))
 	for _, w := range g.workers {
-		eps = append(eps, Endpoint{PID: w.pid(), Network: w.network, Address: w.address,
+		eps = append(eps, Endpoint{PID: w.pid(), Protocol: w.proto(), Network: w.network, Address: w.address,
 			MaxConns: threads, KeepConn: w.keepConn, Stderr: w.lastStderr})
 	}
 	return eps

@@ -1,0 +1,226 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
+)
+
+// An http engine is a program that serves the app over HTTP itself (uvicorn, Django's
+// runserver, a Node server), the way IIS's HttpPlatformHandler runs one: each process
+// gets a free loopback port in HTTP_PLATFORM_PORT, ASPNETCORE_PORT and PORT, and it is
+// ready when that port accepts. Its processes are workers like any other: the same
+// generations, reloads, crash replacement and pages; only the frontend speaks HTTP to
+// them instead of FastCGI.
+
+// portVars are the variables that carry an http engine process's port.
+var portVars = []string{"HTTP_PLATFORM_PORT", "ASPNETCORE_PORT", "PORT"}
+
+// proto is the protocol the frontend speaks to w.
+func (w *worker) proto() string {
+	if w.protocol == "http" {
+		return "http"
+	}
+	return "fcgi"
+}
+
+// startHTTPEngine starts one process of an http engine for generation gen and
+// returns once its port accepts. A process that exits first, or misses the startup
+// time limit, is started again on a new port up to the engine's retry count.
+func startHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc) (*worker, error) {
+	e := s.engine
+	limit := e.StartupTimeLimit
+	if limit <= 0 {
+		limit = s.cfg.StartTimeout
+	}
+	for attempt := 0; ; attempt++ {
+		w, err := tryHTTPEngine(ctx, s, gen, emit, limit)
+		var fatal *startError
+		if err == nil || ctx.Err() != nil || errors.As(err, &fatal) || attempt >= e.StartupRetries {
+			return w, err
+		}
+		emit(event.SourceZoo, event.LevelWarn, 0, fmt.Sprintf("%s; starting it again (retry %d of %d, startup_retry_count)",
+			summary(err), attempt+1, e.StartupRetries))
+	}
+}
+
+// startError is a process that could not be started at all: retrying will not help.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
+// tryHTTPEngine makes one attempt: a free port, the process, the wait for its port.
+func tryHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc, limit time.Duration) (*worker, error) {
+	e, name := s.engine, s.cfg.Engine
+	port, err := freePort()
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: pick a port: %w", name, err)
+	}
+	env := withPort(s.env, strconv.Itoa(port))
+	lookup := varLookup(env, s)
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = expandVars(a, lookup)
+	}
+	command := expandVars(e.Command, lookup)
+	cmd := exec.Command(command, args...)
+	cmd.Dir, cmd.Env = s.cfg.Root, env
+	w := &worker{gen: gen, network: "tcp", address: "127.0.0.1:" + strconv.Itoa(port), protocol: "http", tail: newTail(20)}
+	logFile := openStdoutLog(e.StdoutLogFile, name, emit)
+	var pid pidBox
+	w.proc, err = startProc(cmd,
+		func(l string) { logFile.add(l); emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
+		func(l string) { logFile.add(l); w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
+	if err != nil {
+		logFile.close()
+		return nil, &startError{fmt.Errorf("engine %s: start %s: %w; set command to a program in PATH or an absolute path", name, command, err)}
+	}
+	pid.set(w.proc.pid())
+	go func() { <-w.proc.done; logFile.close() }() // every line is written before done closes
+	if err := w.awaitAccept(ctx, limit); err != nil {
+		exited := w.exited()
+		w.stop(stopGrace)
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, w.httpStartFailure(name, limit, exited)
+	}
+	return w, nil
+}
+
+// httpStartFailure explains a process whose port never accepted. One that exited is
+// reported like a worker whose app did not import: its last stderr lines are what
+// the developer needs, on the page and in the log.
+func (w *worker) httpStartFailure(engine string, limit time.Duration, exited bool) error {
+	if !exited {
+		return fmt.Errorf("engine %s: process %d did not accept on %s within %s; make it listen on %%HTTP_PLATFORM_PORT%% (or %%PORT%%), or raise startup_time_limit",
+			engine, w.pid(), w.address, limit)
+	}
+	lines := w.tail.Lines()
+	if len(lines) == 0 {
+		lines = []string{"(nothing on stderr)"}
+	}
+	head := fmt.Sprintf("engine %s: process %d exited with status %d before it accepted on %s; its last lines on stderr:",
+		engine, w.pid(), w.proc.exitCode(), w.address)
+	return &ImportError{Traceback: head + "\n" + strings.Join(lines, "\n") + "\n"}
+}
+
+func (w *worker) exited() bool {
+	select {
+	case <-w.proc.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// withPort is env with the port variables set to port.
+func withPort(env []string, port string) []string {
+	out := make([]string, 0, len(env)+len(portVars))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !isPortVar(name) {
+			out = append(out, kv)
+		}
+	}
+	for _, v := range portVars {
+		out = append(out, v+"="+port)
+	}
+	return out
+}
+
+func isPortVar(name string) bool {
+	for _, v := range portVars {
+		if strings.EqualFold(name, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// varLookup finds %NAME% for an http engine's command and arguments: the process's
+// environment (the port variables, the app's variables, zoo-dev's own), then the
+// app's folder and mount path, case-insensitively as on Windows.
+func varLookup(env []string, s *appSpec) func(string) (string, bool) {
+	vals := map[string]string{
+		"APPL_PHYSICAL_PATH": s.cfg.Root,
+		"APPL_VIRTUAL_PATH":  s.cfg.Path,
+	}
+	for _, kv := range env {
+		if name, v, ok := strings.Cut(kv, "="); ok {
+			vals[strings.ToUpper(name)] = v
+		}
+	}
+	return func(name string) (string, bool) {
+		v, ok := vals[strings.ToUpper(name)]
+		return v, ok
+	}
+}
+
+// expandVars replaces each %NAME% that lookup knows; anything else stays as written.
+func expandVars(s string, lookup func(string) (string, bool)) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '%')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		if v, ok := lookup(s[i+1 : i+1+j]); ok && j > 0 {
+			b.WriteString(s[:i])
+			b.WriteString(v)
+			s = s[i+2+j:]
+			continue
+		}
+		b.WriteString(s[:i+1])
+		s = s[i+1:]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// stdoutLog appends an http engine process's output lines to its stdout log file.
+// A nil *stdoutLog writes nothing.
+type stdoutLog struct{ f *os.File }
+
+// openStdoutLog opens path for appending, creating its folder; on failure it warns
+// once and the output goes to zoo-dev's log only.
+func openStdoutLog(path, engine string, emit emitFunc) *stdoutLog {
+	if path == "" {
+		return nil
+	}
+	err := os.MkdirAll(filepath.Dir(path), 0o755)
+	var f *os.File
+	if err == nil {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	}
+	if err != nil {
+		emit(event.SourceZoo, event.LevelWarn, 0, fmt.Sprintf("engine %s: stdout log file: %v; the output goes to zoo-dev's log only (fix the path or the folder's permissions)", engine, err))
+		return nil
+	}
+	return &stdoutLog{f: f}
+}
+
+func (l *stdoutLog) add(line string) {
+	if l != nil {
+		l.f.WriteString(line + "\n") // one write per line: lines of two processes never mix
+	}
+}
+
+func (l *stdoutLog) close() {
+	if l != nil {
+		l.f.Close()
+	}
+}

@@ -1,0 +1,153 @@
+package host
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoo-dev/zoo-dev/config"
+	"github.com/zoo-dev/zoo-dev/internal/event"
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
+)
+
+// portServer is an HTTP server in the standard library's Python that listens on
+// the port given as its argument and answers with the port variables it was given.
+const portServer = `import http.server, os, sys
+print("serving on", sys.argv[1], flush=True)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = " ".join(os.environ.get(k, "-") for k in ("HTTP_PLATFORM_PORT", "ASPNETCORE_PORT", "PORT")).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+`
+
+// httpEngineApp is an app served by an http engine that runs script with python3.
+func httpEngineApp(t *testing.T, script string, tweak func(*config.Engine)) (*config.Site, *config.App) {
+	t.Helper()
+	py := testtool.Python3(t)
+	a := testApp(t, map[string]string{"server.py": script})
+	a.Engine, a.Python, a.StartTimeout = "py.http", "", 20*time.Second
+	e := &config.Engine{Command: py, Args: []string{"server.py", "%HTTP_PLATFORM_PORT%"}, Protocol: "http"}
+	if tweak != nil {
+		tweak(e)
+	}
+	return &config.Site{Apps: []*config.App{a}, Engines: map[string]*config.Engine{a.Engine: e}}, a
+}
+
+// An http engine's process gets one free port in all three variables and in its
+// arguments, is served once that port accepts, and its output reaches the stdout log.
+func TestHTTPEngineServesOnItsPort(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "logs", "stdout.log")
+	site, _ := httpEngineApp(t, portServer, func(e *config.Engine) { e.StdoutLogFile = logFile })
+	front := newFakeFront()
+	startHost(t, site, event.NewBus(), front)
+	s := waitServe(t, front)
+	if len(s.workers) != 1 {
+		t.Fatalf("Serve listed %d workers, want 1", len(s.workers))
+	}
+	ep := s.workers[0]
+	if ep.Protocol != "http" || ep.Network != "tcp" || !strings.HasPrefix(ep.Address, "127.0.0.1:") {
+		t.Fatalf("endpoint = %s %s %s, want http over tcp on 127.0.0.1", ep.Protocol, ep.Network, ep.Address)
+	}
+	resp, err := http.Get("http://" + ep.Address + "/")
+	if err != nil {
+		t.Fatalf("GET the process directly: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	port := strings.TrimPrefix(ep.Address, "127.0.0.1:")
+	if want := port + " " + port + " " + port; string(body) != want {
+		t.Errorf("port variables = %q, want %q", body, want)
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil || !strings.Contains(string(b), "serving on "+port) {
+		t.Errorf("stdout log file = %q (%v), want the process's line", b, err)
+	}
+}
+
+// A process that exits before its port accepts is started again up to the retry
+// count; then the app fails with the process's last stderr lines.
+func TestHTTPEngineRetriesThenFails(t *testing.T) {
+	site, _ := httpEngineApp(t, "import sys\nsys.stderr.write('no such module: fastapi\\n')\nsys.exit(4)\n",
+		func(e *config.Engine) { e.StartupRetries = 1 })
+	front := newFakeFront()
+	bus := event.NewBus()
+	sub := bus.Subscribe(1024)
+	startHost(t, site, bus, front)
+	waitEvent(t, sub, func(e event.Event) bool { return strings.Contains(e.Text, "retry 1 of 1") })
+	st := waitState(t, front, event.StateFailed)
+	for _, want := range []string{"exited with status 4 before it accepted", "no such module: fastapi"} {
+		if !strings.Contains(st.Err, want) {
+			t.Errorf("failure = %q, want it to contain %q", st.Err, want)
+		}
+	}
+}
+
+// A process that never listens fails at the startup time limit, with the fix.
+func TestHTTPEngineStartupTimeLimit(t *testing.T) {
+	site, _ := httpEngineApp(t, "import time\ntime.sleep(60)\n", func(e *config.Engine) {
+		e.StartupTimeLimit, e.StartupRetries = 300*time.Millisecond, 0
+	})
+	front := newFakeFront()
+	startHost(t, site, event.NewBus(), front)
+	st := waitState(t, front, event.StateFailed)
+	if !strings.Contains(st.Err, "did not accept") || !strings.Contains(st.Err, "within 300ms") ||
+		!strings.Contains(st.Err, "startup_time_limit") {
+		t.Errorf("failure = %q, want the time limit and how to fix it", st.Err)
+	}
+}
+
+// waitState waits for the frontend to be told the app is in state want.
+func waitState(t *testing.T, f *fakeFront, want event.State) Status {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case st := <-f.status:
+			if st.State == want {
+				return st
+			}
+		case <-f.serves:
+		case <-deadline:
+			t.Fatalf("app not %s within 30 s", want)
+		}
+	}
+}
+
+func TestExpandVars(t *testing.T) {
+	vars := map[string]string{"PORT": "8123", "HOME": "/home/dev"}
+	lookup := func(n string) (string, bool) { v, ok := vars[strings.ToUpper(n)]; return v, ok }
+	for in, want := range map[string]string{
+		"--port=%PORT%":          "--port=8123",
+		"%Home%/app":             "/home/dev/app",
+		"100%":                   "100%",
+		"50% of %PORT%":          "50% of 8123",
+		"%UNKNOWN% stays":        "%UNKNOWN% stays",
+		"%%PORT%":                "%8123",
+		"%PORT%%PORT%":           "81238123",
+		"no variables in here":   "no variables in here",
+		"%HOME%%UNKNOWN%%PORT%x": "/home/dev%UNKNOWN%8123x",
+	} {
+		if got := expandVars(in, lookup); got != want {
+			t.Errorf("expandVars(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The port variables replace any value the app or the environment gave them.
+func TestWithPortOverrides(t *testing.T) {
+	env := withPort([]string{"A=1", "PORT=80", "aspnetcore_port=5000"}, "4242")
+	got := strings.Join(env, " ")
+	if got != "A=1 HTTP_PLATFORM_PORT=4242 ASPNETCORE_PORT=4242 PORT=4242" {
+		t.Errorf("env = %q", got)
+	}
+}

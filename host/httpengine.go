@@ -123,13 +123,15 @@ func (w *worker) exited() bool {
 	}
 }
 
-// withPort is env with the port variables set to port.
+// withPort is env with the port variables set to port, and expanded where another
+// variable's value names them (APP_URL=http://127.0.0.1:%HTTP_PLATFORM_PORT%/).
 func withPort(env []string, port string) []string {
+	lookup := func(name string) (string, bool) { return port, isPortVar(name) }
 	out := make([]string, 0, len(env)+len(portVars))
 	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
+		name, v, _ := strings.Cut(kv, "=")
 		if !isPortVar(name) {
-			out = append(out, kv)
+			out = append(out, name+"="+expandVars(v, lookup))
 		}
 	}
 	for _, v := range portVars {

@@ -143,11 +143,12 @@ func TestExpandVars(t *testing.T) {
 	}
 }
 
-// The port variables replace any value the app or the environment gave them.
+// The port variables replace any value the app or the environment gave them, and
+// other values that name them get the port.
 func TestWithPortOverrides(t *testing.T) {
-	env := withPort([]string{"A=1", "PORT=80", "aspnetcore_port=5000"}, "4242")
+	env := withPort([]string{"A=1", "PORT=80", "aspnetcore_port=5000", "URL=http://h:%Http_Platform_Port%/ 100%"}, "4242")
 	got := strings.Join(env, " ")
-	if got != "A=1 HTTP_PLATFORM_PORT=4242 ASPNETCORE_PORT=4242 PORT=4242" {
+	if got != "A=1 URL=http://h:4242/ 100% HTTP_PLATFORM_PORT=4242 ASPNETCORE_PORT=4242 PORT=4242" {
 		t.Errorf("env = %q", got)
 	}
 }

@@ -220,3 +220,45 @@ func TestHTTPBackendRetireDrains(t *testing.T) {
 		t.Errorf("Retire: %v", err)
 	}
 }
+
+// An upgraded connection (a WebSocket, here a plain echo protocol) passes through
+// both ways and is reported with status 101.
+func TestHTTPBackendUpgrade(t *testing.T) {
+	f := newHTTPFront(t)
+	f.serve(1, 501, backend(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "echo" {
+			http.Error(w, "want Upgrade: echo", http.StatusBadRequest)
+			return
+		}
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		brw.Flush()
+		line, _ := brw.ReadString('\n')
+		brw.WriteString("echo: " + line)
+		brw.Flush()
+	}))
+	c, err := net.Dial("tcp", strings.TrimPrefix(f.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /api/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade answer: %v %v", resp, err)
+	}
+	io.WriteString(c, "ping\n")
+	if l, err := br.ReadString('\n'); l != "echo: ping\n" {
+		t.Fatalf("through the upgraded connection: %q %v", l, err)
+	}
+	c.Close()
+	if ri := f.request(t, "/api/ws"); ri.Status != http.StatusSwitchingProtocols {
+		t.Errorf("request event status = %d, want 101", ri.Status)
+	}
+}

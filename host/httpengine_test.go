@@ -152,3 +152,40 @@ func TestWithPortOverrides(t *testing.T) {
 		t.Errorf("env = %q", got)
 	}
 }
+
+// The deploy script of an app served by an http engine runs with the engine's
+// Python before the process starts.
+func TestHTTPEngineRunsDeployScript(t *testing.T) {
+	site, a := httpEngineApp(t, portServer, nil)
+	a.DeployFile = filepath.Join(a.Root, "deploy.py")
+	os.WriteFile(a.DeployFile, []byte("import sys\nprint('deployed with', sys.executable)\n"), 0o644)
+	front := newFakeFront()
+	bus := event.NewBus()
+	sub := bus.Subscribe(1024)
+	startHost(t, site, bus, front)
+	e := waitEvent(t, sub, func(e event.Event) bool { return e.Source == event.SourceDeploy })
+	if !strings.HasPrefix(e.Text, "deployed with ") {
+		t.Errorf("deploy output = %q", e.Text)
+	}
+	if s := waitServe(t, front); len(s.workers) != 1 || s.workers[0].Protocol != "http" {
+		t.Errorf("after the deploy: Serve %+v", s)
+	}
+}
+
+func TestDeployPython(t *testing.T) {
+	for _, c := range []struct{ python, command, want string }{
+		{"/venv/bin/python", "", "/venv/bin/python"},
+		{"", "/usr/bin/python3", "/usr/bin/python3"},
+		{"", "python3.11", "python3.11"},
+		{"", "node", "python3"},
+		{"", "/usr/bin/uwsgi", "python3"},
+	} {
+		s := &appSpec{cfg: &config.App{Python: c.python}}
+		if c.command != "" {
+			s.engine = &config.Engine{Command: c.command}
+		}
+		if got := deployPython(s); got != c.want {
+			t.Errorf("deployPython(python %q, command %q) = %q, want %q", c.python, c.command, got, c.want)
+		}
+	}
+}

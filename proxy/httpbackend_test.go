@@ -145,8 +145,8 @@ func TestHTTPBackendDeadProcessPage(t *testing.T) {
 		!strings.Contains(body, "connection refused") {
 		t.Errorf("dead process: %d %q", resp.StatusCode, body)
 	}
-	if ri := f.request(t, "/api/"); ri.Status != http.StatusBadGateway {
-		t.Errorf("request event status = %d, want 502", ri.Status)
+	if ri := f.request(t, "/api/"); ri.Status != http.StatusBadGateway || ri.Worker != 202 {
+		t.Errorf("request event = status %d pid %d, want 502 from pid 202", ri.Status, ri.Worker)
 	}
 }
 

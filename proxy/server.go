@@ -173,7 +173,7 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			}
 			if !retryable(res.Err) {
 				writePage(w, r, pageForError(rt, res, snap, rt.stderrOf(backendOf(res.Err))))
-				return 0
+				return backendOf(res.Err) // the worker that failed, for the access event
 			}
 		case snap.status.State == event.StateFailed:
 			writePage(w, r, pageFailed(rt, snap.status))

@@ -56,16 +56,16 @@ async def crash():
 const uvicornToml = `[[app]]
 name = "api"
 engine = "uvicorn"
+start_timeout = "60s"
 
 [app.env]
 WATCH_FILE_CHANGES_MASK = "*.py"
+WSGI_LOG = "log/stdout.log"
 
 [engines."uvicorn"]
 command = "/usr/bin/python3"
 args = ["-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", "%HTTP_PLATFORM_PORT%"]
 protocol = "http"
-startup_time_limit = "60s"
-stdout_log_file = "log/stdout.log"
 `
 
 // uvicornWebConfig is the same app in the web.config an Azure App Service Python
@@ -105,7 +105,7 @@ func writeFastAPI(t *testing.T, dir, version string) {
 }
 
 // A FastAPI app served by uvicorn as a zoo.toml http engine: streaming, reload on
-// save with no failed request under load, the crash page, the stdout log file.
+// save with no failed request under load, the crash page, the output in WSGI_LOG.
 func TestHTTPEngineUvicornToml(t *testing.T) {
 	needUvicorn(t)
 	dir := t.TempDir()
@@ -116,6 +116,9 @@ func TestHTTPEngineUvicornToml(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "log", "stdout.log"))
 	if err != nil || !strings.Contains(string(b), "Uvicorn running on http://127.0.0.1:") || !strings.Contains(string(b), "about to crash") {
 		t.Errorf("log/stdout.log = %q (%v), want uvicorn's lines and the app's stderr", b, err)
+	}
+	if !strings.Contains(string(b), `"GET /stream HTTP/1.1" 200`) {
+		t.Errorf("log/stdout.log lacks uvicorn's access lines (its stdout):\n%s", b)
 	}
 }
 

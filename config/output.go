@@ -25,10 +25,6 @@ func (s *Site) WriteText(w io.Writer) error {
 		p.printf("engine %q\n", name)
 		p.field("command", e.Command)
 		p.field("args", strings.Join(e.Args, " "))
-		if e.Protocol == "http" {
-			p.httpEngine(e)
-			continue
-		}
 		p.field("protocol", e.Protocol+" over "+e.Transport)
 	}
 	if len(s.Warnings) > 0 {
@@ -137,16 +133,4 @@ func (s *Site) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
-}
-
-// httpEngine prints the settings of an engine the proxy speaks HTTP to.
-func (p *printer) httpEngine(e *Engine) {
-	p.field("protocol", "http on a free loopback port (%HTTP_PLATFORM_PORT%, %PORT%)")
-	if e.StartupTimeLimit > 0 {
-		p.field("startup limit", e.StartupTimeLimit.String())
-	}
-	p.field("startup retries", fmt.Sprint(e.StartupRetries))
-	if e.StdoutLogFile != "" {
-		p.field("stdout log", shortPath(e.StdoutLogFile))
-	}
 }

@@ -88,27 +88,17 @@ type Engine struct {
 	Args []string `json:"args,omitempty"`
 	// Protocol is "fastcgi" (default) or "http".
 	Protocol string `json:"protocol"`
-	// Transport is "unix" (default) or "tcp"; an "http" engine always listens on a
-	// loopback TCP port.
+	// Transport is "unix" (default) or "tcp".
 	Transport string `json:"transport"`
-
-	// The settings below are read for protocol "http" only, the model of IIS's
-	// HttpPlatformHandler and AspNetCoreModuleV2. The host starts each process with a
-	// free loopback port in HTTP_PLATFORM_PORT, ASPNETCORE_PORT and PORT (in the
-	// environment, and as %HTTP_PLATFORM_PORT%, %ASPNETCORE_PORT% and %PORT% in
-	// Command and Args). Process count, request timeout and environment are the
-	// app's: MinWorkers/MaxWorkers, RequestTimeout (the wait for the response
-	// header) and Env.
-
-	// StartupTimeLimit is how long one start may take until the port accepts;
-	// 0 means the app's StartTimeout. zoo.toml: startup_time_limit = "10s".
-	StartupTimeLimit time.Duration `json:"startup_time_limit,omitempty"`
-	// StartupRetries is how many more times a process that exits before its port
-	// accepts, or misses StartupTimeLimit, is started before the start fails; 0 = no
-	// retry. zoo.toml: startup_retry_count, default 2.
-	StartupRetries int `json:"startup_retry_count,omitempty"`
-	// StdoutLogFile is an absolute file that receives the processes' stdout and
-	// stderr lines (appended), besides zoo-dev's log; empty = none.
-	// zoo.toml: stdout_log_file, relative to the zoo.toml's folder.
-	StdoutLogFile string `json:"stdout_log_file,omitempty"`
+	// PortEnv names the environment variables the host sets to the picked port
+	// for an "http" engine, over the app's Env: for a web.config HTTP_PLATFORM_PORT and
+	// ASPNETCORE_PORT, plus every variable whose value was only the port (PORT in
+	// <environmentVariable name="PORT" value="%HTTP_PLATFORM_PORT%"/>); zoo.toml's
+	// port_env, default ["PORT"]. %PORT% inside a value of the app's Env stands
+	// for the port too.
+	PortEnv []string `json:"port_env,omitempty"`
+	// StartRetries is how many times in a row the host starts the process again when
+	// it exits or does not accept within the app's StartTimeout before it reports the
+	// app failed (startupRetryCount, default 10 in a web.config); 0 means the host's own policy.
+	StartRetries int `json:"start_retries,omitempty"`
 }

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"fmt"
-	"path/filepath"
 	"strings"
 )
 
@@ -12,7 +10,7 @@ func (t *tomlReader) engineTable(name string, at pos) error {
 	if !ok {
 		return errorAt(t.file, at, "", "engines."+name, "", "must be a table with command, args, protocol and transport")
 	}
-	t.engine = &Engine{Protocol: "fastcgi", Transport: "unix", StartupRetries: defaultStartupRetries}
+	t.engine = &Engine{Protocol: "fastcgi", Transport: "unix"}
 	t.d.engines[name] = t.engine
 	if _, ok := tbl["command"]; !ok {
 		return errorAt(t.file, at, "", "engines."+name, "", "command is missing; set command = \"program\"")
@@ -49,8 +47,6 @@ func (t *tomlReader) engineKey(engine, name string, at pos) error {
 		e.Protocol, err = t.oneOf(v, at, key, "fastcgi", "http")
 	case "transport":
 		e.Transport, err = t.oneOf(v, at, key, "unix", "tcp")
-	case "startup_time_limit", "startup_retry_count", "stdout_log_file":
-		return t.httpEngineKey(e, name, v, at, key)
 	default:
 		return t.unknown(key, at, tomlEngineKeys)
 	}
@@ -84,31 +80,4 @@ func (t *tomlReader) oneOf(v any, at pos, key string, allowed ...string) (string
 		}
 	}
 	return "", errorAt(t.file, at, "", key, s, "must be one of "+strings.Join(allowed, ", "))
-}
-
-// defaultStartupRetries is how many more times a zoo.toml http engine's process is
-// started when it exits before its port accepts.
-const defaultStartupRetries = 2
-
-// httpEngineKey reads the settings of an engine with protocol = "http".
-func (t *tomlReader) httpEngineKey(e *Engine, name string, v any, at pos, key string) error {
-	var err error
-	switch name {
-	case "startup_time_limit":
-		e.StartupTimeLimit, err = t.duration(v, at, key)
-	case "startup_retry_count":
-		e.StartupRetries, err = t.integer(v, at, key)
-		if err == nil && e.StartupRetries < 0 {
-			return errorAt(t.file, at, "", key, fmt.Sprint(e.StartupRetries), "must be 0 or more")
-		}
-	case "stdout_log_file":
-		e.StdoutLogFile, err = t.str(v, at, key)
-		if err == nil && e.StdoutLogFile == "" {
-			return errorAt(t.file, at, "", key, "", "must name a file, such as \"log/stdout.log\"")
-		}
-		if err == nil && !filepath.IsAbs(e.StdoutLogFile) {
-			e.StdoutLogFile = filepath.Join(filepath.Dir(t.file), filepath.FromSlash(e.StdoutLogFile))
-		}
-	}
-	return err
 }

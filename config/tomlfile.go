@@ -15,7 +15,7 @@ import (
 var (
 	tomlTopKeys    = []string{"listen", "app", "engines"}
 	tomlAppKeys    = []string{"name", "path", "root", "engine", "min_workers", "max_workers", "threads", "request_timeout", "start_timeout", "env"}
-	tomlEngineKeys = []string{"command", "args", "protocol", "transport", "startup_time_limit", "startup_retry_count", "stdout_log_file"}
+	tomlEngineKeys = []string{"command", "args", "protocol", "transport"}
 )
 
 // tomlReader walks the keys of a decoded zoo.toml in file order.

@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +20,13 @@ import (
 // generations, reloads, crash replacement and pages; only the frontend speaks HTTP to
 // them instead of FastCGI.
 
-// portVars are the variables that carry an http engine process's port.
+// portVars are the variables that always carry an http engine process's port;
+// the engine's PortEnv names more.
 var portVars = []string{"HTTP_PLATFORM_PORT", "ASPNETCORE_PORT", "PORT"}
+
+// defaultStartRetries is how many more times a process that exits before its port
+// accepts is started when the engine does not say (Engine.StartRetries 0).
+const defaultStartRetries = 2
 
 // proto is the protocol the frontend speaks to w.
 func (w *worker) proto() string {
@@ -33,22 +37,22 @@ func (w *worker) proto() string {
 }
 
 // startHTTPEngine starts one process of an http engine for generation gen and
-// returns once its port accepts. A process that exits first, or misses the startup
-// time limit, is started again on a new port up to the engine's retry count.
+// returns once its port accepts. A process that exits first, or does not accept
+// within the app's start timeout, is started again on a new port up to the engine's
+// retry count.
 func startHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc) (*worker, error) {
-	e := s.engine
-	limit := e.StartupTimeLimit
-	if limit <= 0 {
-		limit = s.cfg.StartTimeout
+	retries := s.engine.StartRetries
+	if retries <= 0 {
+		retries = defaultStartRetries
 	}
 	for attempt := 0; ; attempt++ {
-		w, err := tryHTTPEngine(ctx, s, gen, emit, limit)
+		w, err := tryHTTPEngine(ctx, s, gen, emit, s.cfg.StartTimeout)
 		var fatal *startError
-		if err == nil || ctx.Err() != nil || errors.As(err, &fatal) || attempt >= e.StartupRetries {
+		if err == nil || ctx.Err() != nil || errors.As(err, &fatal) || attempt >= retries {
 			return w, err
 		}
-		emit(event.SourceZoo, event.LevelWarn, 0, fmt.Sprintf("%s; starting it again (retry %d of %d, startup_retry_count)",
-			summary(err), attempt+1, e.StartupRetries))
+		emit(event.SourceZoo, event.LevelWarn, 0, fmt.Sprintf("%s; starting it again (retry %d of %d)",
+			summary(err), attempt+1, retries))
 	}
 }
 
@@ -65,7 +69,7 @@ func tryHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc, limi
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: pick a port: %w", name, err)
 	}
-	env := withPort(s.env, strconv.Itoa(port))
+	env := withPort(s.env, strconv.Itoa(port), e.PortEnv)
 	lookup := varLookup(env, s)
 	args := make([]string, len(e.Args))
 	for i, a := range e.Args {
@@ -75,17 +79,14 @@ func tryHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc, limi
 	cmd := exec.Command(command, args...)
 	cmd.Dir, cmd.Env = s.cfg.Root, env
 	w := &worker{gen: gen, network: "tcp", address: "127.0.0.1:" + strconv.Itoa(port), protocol: "http", tail: newTail(20)}
-	logFile := openStdoutLog(e.StdoutLogFile, name, emit)
 	var pid pidBox
 	w.proc, err = startProc(cmd,
-		func(l string) { logFile.add(l); emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
-		func(l string) { logFile.add(l); w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
+		func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
+		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
 	if err != nil {
-		logFile.close()
 		return nil, &startError{fmt.Errorf("engine %s: start %s: %w; set command to a program in PATH or an absolute path", name, command, err)}
 	}
 	pid.set(w.proc.pid())
-	go func() { <-w.proc.done; logFile.close() }() // every line is written before done closes
 	if err := w.awaitAccept(ctx, limit); err != nil {
 		exited := w.exited()
 		w.stop(stopGrace)
@@ -102,7 +103,7 @@ func tryHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc, limi
 // the developer needs, on the page and in the log.
 func (w *worker) httpStartFailure(engine string, limit time.Duration, exited bool) error {
 	if !exited {
-		return fmt.Errorf("engine %s: process %d did not accept on %s within %s; make it listen on %%HTTP_PLATFORM_PORT%% (or %%PORT%%), or raise startup_time_limit",
+		return fmt.Errorf("engine %s: process %d did not accept on %s within %s; make it listen on %%PORT%% (or $PORT), or raise start_timeout (startupTimeLimit in a web.config)",
 			engine, w.pid(), w.address, limit)
 	}
 	lines := w.tail.Lines()
@@ -123,30 +124,27 @@ func (w *worker) exited() bool {
 	}
 }
 
-// withPort is env with the port variables set to port, and expanded where another
-// variable's value names them (APP_URL=http://127.0.0.1:%HTTP_PLATFORM_PORT%/).
-func withPort(env []string, port string) []string {
-	lookup := func(name string) (string, bool) { return port, isPortVar(name) }
-	out := make([]string, 0, len(env)+len(portVars))
+// withPort is env with the port variables and those named in more set to port, and
+// expanded where another variable's value names them (URL=http://127.0.0.1:%PORT%/).
+func withPort(env []string, port string, more []string) []string {
+	names := append(append([]string{}, portVars...), more...)
+	isPort := func(name string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
+	}
+	lookup := func(name string) (string, bool) { return port, isPort(name) }
+	out := make([]string, 0, len(env)+len(names))
 	for _, kv := range env {
 		name, v, _ := strings.Cut(kv, "=")
-		if !isPortVar(name) {
+		if !isPort(name) {
 			out = append(out, name+"="+expandVars(v, lookup))
 		}
 	}
-	for _, v := range portVars {
-		out = append(out, v+"="+port)
-	}
-	return out
-}
-
-func isPortVar(name string) bool {
-	for _, v := range portVars {
-		if strings.EqualFold(name, v) {
-			return true
+	for i, n := range names {
+		if !slices.ContainsFunc(names[:i], func(m string) bool { return strings.EqualFold(m, n) }) {
+			out = append(out, n+"="+port)
 		}
 	}
-	return false
+	return out
 }
 
 // varLookup finds %NAME% for an http engine's command and arguments: the process's
@@ -191,38 +189,4 @@ func expandVars(s string, lookup func(string) (string, bool)) string {
 	}
 	b.WriteString(s)
 	return b.String()
-}
-
-// stdoutLog appends an http engine process's output lines to its stdout log file.
-// A nil *stdoutLog writes nothing.
-type stdoutLog struct{ f *os.File }
-
-// openStdoutLog opens path for appending, creating its folder; on failure it warns
-// once and the output goes to zoo-dev's log only.
-func openStdoutLog(path, engine string, emit emitFunc) *stdoutLog {
-	if path == "" {
-		return nil
-	}
-	err := os.MkdirAll(filepath.Dir(path), 0o755)
-	var f *os.File
-	if err == nil {
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	}
-	if err != nil {
-		emit(event.SourceZoo, event.LevelWarn, 0, fmt.Sprintf("engine %s: stdout log file: %v; the output goes to zoo-dev's log only (fix the path or the folder's permissions)", engine, err))
-		return nil
-	}
-	return &stdoutLog{f: f}
-}
-
-func (l *stdoutLog) add(line string) {
-	if l != nil {
-		l.f.WriteString(line + "\n") // one write per line: lines of two processes never mix
-	}
-}
-
-func (l *stdoutLog) close() {
-	if l != nil {
-		l.f.Close()
-	}
 }

@@ -20,7 +20,7 @@ const portServer = `import http.server, os, sys
 print("serving on", sys.argv[1], flush=True)
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = " ".join(os.environ.get(k, "-") for k in ("HTTP_PLATFORM_PORT", "ASPNETCORE_PORT", "PORT")).encode()
+        body = " ".join(os.environ.get(k, "-") for k in ("HTTP_PLATFORM_PORT", "ASPNETCORE_PORT", "PORT", "MY_PORT")).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -43,13 +43,15 @@ func httpEngineApp(t *testing.T, script string, tweak func(*config.Engine)) (*co
 	return &config.Site{Apps: []*config.App{a}, Engines: map[string]*config.Engine{a.Engine: e}}, a
 }
 
-// An http engine's process gets one free port in all three variables and in its
-// arguments, is served once that port accepts, and its output reaches the stdout log.
+// An http engine's process gets one free port in its arguments and in the port
+// variables, those the engine names included, is served once that port accepts,
+// and its output reaches the log.
 func TestHTTPEngineServesOnItsPort(t *testing.T) {
-	logFile := filepath.Join(t.TempDir(), "logs", "stdout.log")
-	site, _ := httpEngineApp(t, portServer, func(e *config.Engine) { e.StdoutLogFile = logFile })
+	site, _ := httpEngineApp(t, portServer, func(e *config.Engine) { e.PortEnv = []string{"MY_PORT"} })
 	front := newFakeFront()
-	startHost(t, site, event.NewBus(), front)
+	bus := event.NewBus()
+	sub := bus.Subscribe(1024)
+	startHost(t, site, bus, front)
 	s := waitServe(t, front)
 	if len(s.workers) != 1 {
 		t.Fatalf("Serve listed %d workers, want 1", len(s.workers))
@@ -65,20 +67,19 @@ func TestHTTPEngineServesOnItsPort(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	port := strings.TrimPrefix(ep.Address, "127.0.0.1:")
-	if want := port + " " + port + " " + port; string(body) != want {
+	if want := strings.Join([]string{port, port, port, port}, " "); string(body) != want {
 		t.Errorf("port variables = %q, want %q", body, want)
 	}
-	b, err := os.ReadFile(logFile)
-	if err != nil || !strings.Contains(string(b), "serving on "+port) {
-		t.Errorf("stdout log file = %q (%v), want the process's line", b, err)
-	}
+	waitEvent(t, sub, func(e event.Event) bool {
+		return e.Source == event.SourceStdout && e.Worker == ep.PID && e.Text == "serving on "+port
+	})
 }
 
 // A process that exits before its port accepts is started again up to the retry
 // count; then the app fails with the process's last stderr lines.
 func TestHTTPEngineRetriesThenFails(t *testing.T) {
 	site, _ := httpEngineApp(t, "import sys\nsys.stderr.write('no such module: fastapi\\n')\nsys.exit(4)\n",
-		func(e *config.Engine) { e.StartupRetries = 1 })
+		func(e *config.Engine) { e.StartRetries = 1 })
 	front := newFakeFront()
 	bus := event.NewBus()
 	sub := bus.Subscribe(1024)
@@ -92,16 +93,16 @@ func TestHTTPEngineRetriesThenFails(t *testing.T) {
 	}
 }
 
-// A process that never listens fails at the startup time limit, with the fix.
-func TestHTTPEngineStartupTimeLimit(t *testing.T) {
-	site, _ := httpEngineApp(t, "import time\ntime.sleep(60)\n", func(e *config.Engine) {
-		e.StartupTimeLimit, e.StartupRetries = 300*time.Millisecond, 0
-	})
+// A process that never listens fails at the app's start timeout, each retry
+// included, with the fix.
+func TestHTTPEngineStartTimeout(t *testing.T) {
+	site, a := httpEngineApp(t, "import time\ntime.sleep(60)\n", func(e *config.Engine) { e.StartRetries = 1 })
+	a.StartTimeout = 300 * time.Millisecond
 	front := newFakeFront()
 	startHost(t, site, event.NewBus(), front)
 	st := waitState(t, front, event.StateFailed)
 	if !strings.Contains(st.Err, "did not accept") || !strings.Contains(st.Err, "within 300ms") ||
-		!strings.Contains(st.Err, "startup_time_limit") {
+		!strings.Contains(st.Err, "start_timeout") {
 		t.Errorf("failure = %q, want the time limit and how to fix it", st.Err)
 	}
 }
@@ -146,9 +147,10 @@ func TestExpandVars(t *testing.T) {
 // The port variables replace any value the app or the environment gave them, and
 // other values that name them get the port.
 func TestWithPortOverrides(t *testing.T) {
-	env := withPort([]string{"A=1", "PORT=80", "aspnetcore_port=5000", "URL=http://h:%Http_Platform_Port%/ 100%"}, "4242")
+	env := withPort([]string{"A=1", "PORT=80", "aspnetcore_port=5000", "URL=http://h:%Http_Platform_Port%/%MY_PORT% 100%"},
+		"4242", []string{"MY_PORT", "port"})
 	got := strings.Join(env, " ")
-	if got != "A=1 URL=http://h:4242/ 100% HTTP_PLATFORM_PORT=4242 ASPNETCORE_PORT=4242 PORT=4242" {
+	if got != "A=1 URL=http://h:4242/4242 100% HTTP_PLATFORM_PORT=4242 ASPNETCORE_PORT=4242 PORT=4242 MY_PORT=4242" {
 		t.Errorf("env = %q", got)
 	}
 }

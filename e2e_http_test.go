@@ -137,6 +137,10 @@ func TestHTTPEngineUvicornWebConfig(t *testing.T) {
 		t.Skip(msg)
 	}
 	uvicornScenario(t, startZoo(t, dir), dir)
+	b, err := os.ReadFile(filepath.Join(dir, "log", "python.log"))
+	if err != nil || !strings.Contains(string(b), "Uvicorn running on http://127.0.0.1:") || !strings.Contains(string(b), "about to crash") {
+		t.Errorf("stdoutLogFile log/python.log = %q (%v), want uvicorn's lines and the app's stderr", b, err)
+	}
 }
 
 // uvicornScenario runs the checks both forms share on a started zoo-dev.

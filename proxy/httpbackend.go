@@ -159,42 +159,52 @@ func (p *httpPool) forward(w *countingWriter, r *http.Request, _ string, _ func(
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer context.AfterFunc(p.ctx, cancel)()
-	var failed error
-	var upstream int
-	var said lastLine
-	rp := &httputil.ReverseProxy{
-		Transport: p.tr,
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", be.address // Host stays the client's
-			pr.SetXForwarded()
-		},
-		ModifyResponse: func(resp *http.Response) error { upstream = resp.StatusCode; return nil },
-		ErrorHandler:   func(_ http.ResponseWriter, _ *http.Request, err error) { failed = err },
-		ErrorLog:       log.New(&said, "", 0),
-	}
+	var x exchange
 	defer func() {
 		if v := recover(); v != nil { // the copy of the response body failed
 			if v != http.ErrAbortHandler {
 				panic(v)
 			}
-			res.Err = p.cutOff(be, r, said.text())
+			res.Err = p.cutOff(be, r, x.said.text())
 		}
-		if upstream == http.StatusSwitchingProtocols && !w.wrote { // a hijacked upgrade
-			w.code, w.wrote = upstream, true
+		if x.upstream == http.StatusSwitchingProtocols && !w.wrote { // a hijacked upgrade
+			w.code, w.wrote = x.upstream, true
 		}
 		res.Started, res.Bytes = w.wrote, w.n
 		if w.wrote {
 			res.Status = w.status()
 		}
 	}()
-	rp.ServeHTTP(finalOnly{w}, r.WithContext(ctx))
-	if failed != nil {
-		res.Err = p.failure(be, r, failed)
+	x.proxy(p.tr, be.address).ServeHTTP(finalOnly{w}, r.WithContext(ctx))
+	if x.failed != nil {
+		res.Err = p.failure(be, r, x.failed)
 		if !w.wrote {
 			res.Status = fcgi.StatusFor(res.Err)
 		}
 	}
 	return res
+}
+
+// exchange is what the reverse proxy reports of one request.
+type exchange struct {
+	failed   error    // no answer, or the answer's header could not be read
+	upstream int      // the process's status
+	said     lastLine // the proxy's last log line: why a body copy stopped
+}
+
+// proxy is a reverse proxy to address that reports to x. The client's Host goes
+// through unchanged, as IIS forwards it.
+func (x *exchange) proxy(tr http.RoundTripper, address string) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Transport: tr,
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", address
+			pr.SetXForwarded()
+		},
+		ModifyResponse: func(resp *http.Response) error { x.upstream = resp.StatusCode; return nil },
+		ErrorHandler:   func(_ http.ResponseWriter, _ *http.Request, err error) { x.failed = err },
+		ErrorLog:       log.New(&x.said, "", 0),
+	}
 }
 
 // cutOff names why a response stopped after its header: the reverse proxy logs a

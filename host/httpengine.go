@@ -64,27 +64,20 @@ func (e *startError) Unwrap() error { return e.err }
 
 // tryHTTPEngine makes one attempt: a free port, the process, the wait for its port.
 func tryHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc, limit time.Duration) (*worker, error) {
-	e, name := s.engine, s.cfg.Engine
+	name := s.cfg.Engine
 	port, err := freePort()
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: pick a port: %w", name, err)
 	}
-	env := withPort(s.env, strconv.Itoa(port), e.PortEnv)
-	lookup := varLookup(env, s)
-	args := make([]string, len(e.Args))
-	for i, a := range e.Args {
-		args[i] = expandVars(a, lookup)
-	}
-	command := expandVars(e.Command, lookup)
-	cmd := exec.Command(command, args...)
-	cmd.Dir, cmd.Env = s.cfg.Root, env
+	cmd := httpCommand(s, strconv.Itoa(port))
 	w := &worker{gen: gen, network: "tcp", address: "127.0.0.1:" + strconv.Itoa(port), protocol: "http", tail: newTail(20)}
 	var pid pidBox
 	w.proc, err = startProc(cmd,
 		func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
 		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
 	if err != nil {
-		return nil, &startError{fmt.Errorf("engine %s: start %s: %w; set command to a program in PATH or an absolute path", name, command, err)}
+		return nil, &startError{fmt.Errorf("engine %s: start %s: %w; set command in [engines.%q] (processPath in a web.config) to a program in PATH or an absolute path",
+			name, cmd.Path, err, name)}
 	}
 	pid.set(w.proc.pid())
 	if err := w.awaitAccept(ctx, limit); err != nil {
@@ -96,6 +89,21 @@ func tryHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc, limi
 		return nil, w.httpStartFailure(name, limit, exited)
 	}
 	return w, nil
+}
+
+// httpCommand is the engine's command for a process on port: the port variables in
+// its environment, and %NAME% expanded in its command and arguments.
+func httpCommand(s *appSpec, port string) *exec.Cmd {
+	e := s.engine
+	env := withPort(s.env, port, e.PortEnv)
+	lookup := varLookup(env, s)
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = expandVars(a, lookup)
+	}
+	cmd := exec.Command(expandVars(e.Command, lookup), args...)
+	cmd.Dir, cmd.Env = s.cfg.Root, env
+	return cmd
 }
 
 // httpStartFailure explains a process whose port never accepted. One that exited is

@@ -262,3 +262,25 @@ func TestHTTPBackendUpgrade(t *testing.T) {
 		t.Errorf("request event status = %d, want 101", ri.Status)
 	}
 }
+
+// An informational answer (103 Early Hints) before the final one does not take the
+// place of the final status.
+func TestHTTPBackendInformationalStatus(t *testing.T) {
+	f := newHTTPFront(t)
+	f.serve(1, 601, backend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, "created")
+	}))
+	resp, err := http.Get(f.url + "/api/hints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp); resp.StatusCode != http.StatusCreated || body != "created" {
+		t.Errorf("answer = %d %q, want 201 created", resp.StatusCode, body)
+	}
+	if ri := f.request(t, "/api/hints"); ri.Status != http.StatusCreated {
+		t.Errorf("request event status = %d, want 201", ri.Status)
+	}
+}

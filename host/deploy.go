@@ -20,7 +20,7 @@ type deployer struct {
 // start or exited with a status other than 0; out holds the output either way.
 func (d *deployer) run(ctx context.Context, out *Output) error {
 	a := d.app.cfg
-	cmd := exec.Command(a.Python, "-u", a.DeployFile)
+	cmd := exec.Command(deployPython(d.app), "-u", a.DeployFile) // hook: custom engines have no a.Python
 	cmd.Dir = a.Root
 	cmd.Env = d.app.env
 	line := func(s string) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,8 +21,11 @@ import (
 // program cannot report readiness, so it is ready when its socket accepts.
 func startCustom(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*worker, error) {
 	e := s.engine
+	if e.Protocol == "http" { // hook: an http engine's process (httpengine.go)
+		return startHTTPEngine(ctx, s, gen, emit)
+	}
 	if e.Protocol != "fastcgi" {
-		return nil, fmt.Errorf("engine %s: protocol %q is not supported; use protocol = \"fastcgi\"", s.cfg.Engine, e.Protocol)
+		return nil, fmt.Errorf("engine %s: protocol %q is not supported; use protocol = \"fastcgi\" or \"http\"", s.cfg.Engine, e.Protocol)
 	}
 	w := &worker{gen: gen, network: "unix", tail: newTail(20)}
 	vars := map[string]string{}
@@ -95,6 +99,22 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// pythonName matches the file names of Python interpreters: python, python3, python3.11.exe.
+var pythonName = regexp.MustCompile(`^python[0-9.]*(\.exe)?$`)
+
+// deployPython is the interpreter of an app's deploy script: the app's own, or for a
+// custom engine (which has none) the engine's command when that is a Python, so that
+// the script installs into what serves the app; else python3.
+func deployPython(s *appSpec) string {
+	switch {
+	case s.cfg.Python != "":
+		return s.cfg.Python
+	case s.engine != nil && pythonName.MatchString(filepath.Base(s.engine.Command)):
+		return s.engine.Command
+	}
+	return "python3"
 }
 
 // engineFor returns the custom engine an app runs with, nil for the Python worker.

@@ -22,6 +22,7 @@ const stopGrace = 3 * time.Second
 // Endpoint is one ready worker the frontend may send requests to.
 type Endpoint struct {
 	PID      int
+	Protocol string // "fcgi" or "http": how the frontend speaks to it
 	Network  string // "unix" or "tcp"
 	Address  string
 	MaxConns int             // requests it serves at once

@@ -27,6 +27,7 @@ type worker struct {
 	modules  []string // the libraries it loaded, as it reported when ready
 	wasSpare bool     // it was started ahead as a spare, libraries preloaded
 	tail     *tail    // its last stderr lines, for the crash page
+	protocol string   // "http" for an http engine's process; "" speaks FastCGI
 }
 
 // ImportError is a worker that could not import the app; Traceback is Python's.

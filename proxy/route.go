@@ -18,15 +18,15 @@ type route struct {
 	prefix string // the mount path without a trailing slash; "" at the root
 
 	mu      sync.Mutex
-	gen     int                // the generation new requests go to; 0 before the first
-	pools   map[int]*fcgi.Pool // every generation still running requests, by id
+	gen     int                 // the generation new requests go to; 0 before the first
+	pools   map[int]backendPool // every generation still running requests, by id
 	status  host.Status
 	stderr  map[int]func() []string // each worker's last stderr lines, by pid
 	changed notify.Signal           // whenever gen, pools or status change
 }
 
 func newRoute(a *config.App) *route {
-	return &route{cfg: a, prefix: strings.TrimSuffix(a.Path, "/"), pools: map[int]*fcgi.Pool{},
+	return &route{cfg: a, prefix: strings.TrimSuffix(a.Path, "/"), pools: map[int]backendPool{},
 		stderr: map[int]func() []string{}}
 }
 
@@ -41,7 +41,7 @@ func (rt *route) matches(path string) bool {
 
 // snapshot is what a request needs to decide how to answer.
 type snapshot struct {
-	pool    *fcgi.Pool // nil when no generation serves
+	pool    backendPool // nil when no generation serves
 	status  host.Status
 	changed <-chan struct{}
 }
@@ -63,7 +63,7 @@ func (rt *route) serve(gen int, workers []host.Endpoint, opts fcgi.Options) {
 	defer rt.mu.Unlock()
 	p := rt.pools[gen]
 	if p == nil {
-		p = fcgi.NewPool(opts)
+		p = newPool(protocolOf(workers), opts) // hook: the workers' protocol picks the transport
 		rt.pools[gen] = p
 	}
 	keep := map[int]bool{}

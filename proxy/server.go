@@ -166,7 +166,7 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 		snap := rt.snapshot()
 		switch {
 		case snap.pool != nil:
-			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(pid int, line string) {
+			res := snap.pool.forward(w, r, rt.prefix, func(pid int, line string) {
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
 			if res.Started && res.Err != nil && fcgi.StatusFor(res.Err) != fcgi.StatusClientClosed {
@@ -177,7 +177,7 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			}
 			if !retryable(res.Err) {
 				writePage(w, r, pageForError(rt, res, snap, rt.stderrOf(backendOf(res.Err))))
-				return 0
+				return backendOf(res.Err) // the worker that failed, for the access event
 			}
 		case snap.status.State == event.StateFailed:
 			writePage(w, r, pageFailed(rt, snap.status))

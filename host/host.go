@@ -26,6 +26,7 @@ type Endpoint struct {
 	Address  string
 	MaxConns int             // requests it serves at once
 	KeepConn bool            // it honours FCGI_KEEP_CONN (zoo-dev's worker); a custom engine may not
+	Token    string          // sent as the ZOO_DEV_TOKEN param with every request; "" for none
 	Stderr   func() []string // its last stderr lines, for a crash page
 }
 
@@ -68,6 +69,8 @@ type Options struct {
 	Frontend Frontend   // required
 	Workers  int        // fixed worker count for every app; 0 = min_workers from the file
 	CacheDir string     // where the worker script is installed; default the user cache folder
+	// Transport is "unix" or "tcp" for the workers; "" takes ZOO_DEV_TRANSPORT, else the OS's.
+	Transport string
 }
 
 // Host runs every app of a site.
@@ -93,6 +96,14 @@ func New(site *config.Site, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("install the worker script in %s: %w", cache, err)
 	}
+	tname := opts.Transport
+	if tname == "" {
+		tname = os.Getenv(TransportEnv)
+	}
+	tr, err := newTransport(tname)
+	if err != nil {
+		return nil, err
+	}
 	runDir, err := os.MkdirTemp("", "zoo-dev-run-")
 	if err != nil {
 		return nil, fmt.Errorf("create the run folder: %w", err)
@@ -104,7 +115,9 @@ func New(site *config.Site, opts Options) (*Host, error) {
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the run folder: %w", err)
 		}
-		ap := newApp(newAppSpec(a, engineFor(site, a), dir, script), opts)
+		spec := newAppSpec(a, engineFor(site, a), dir, script)
+		spec.transport = tr
+		ap := newApp(spec, opts)
 		h.apps = append(h.apps, ap)
 		h.byName[a.Name] = ap
 	}

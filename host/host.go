@@ -16,7 +16,8 @@ import (
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
-// stopGrace is how long a process gets between SIGTERM and SIGKILL.
+// stopGrace is how long a process gets between the request to stop (a "stop" line on a
+// worker's lifeline, SIGTERM for others) and the end of its whole tree.
 const stopGrace = 3 * time.Second
 
 // Endpoint is one ready worker the frontend may send requests to.

@@ -99,7 +99,7 @@ func New(site *config.Site, opts Options) (*Host, error) {
 	}
 	tname := opts.Transport
 	if tname == "" {
-		tname = os.Getenv(TransportEnv)
+		tname = os.Getenv(transportEnv)
 	}
 	tr, err := newTransport(tname)
 	if err != nil {

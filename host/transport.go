@@ -10,9 +10,9 @@ import (
 	"strings"
 )
 
-// TransportEnv overrides the transport zoo-dev picks for its OS: "unix" or "tcp". It is not
+// transportEnv overrides the transport zoo-dev picks for its OS: "unix" or "tcp". It is not
 // a documented setting: the tests set it to run the Windows request path on Linux.
-const TransportEnv = "ZOO_DEV_TRANSPORT"
+const transportEnv = "ZOO_DEV_TRANSPORT"
 
 // tokenName is the worker's environment variable and the FastCGI param that carry the secret.
 const tokenName = "ZOO_DEV_TOKEN"
@@ -35,7 +35,7 @@ func newTransport(name string) (*transport, error) {
 	switch name {
 	case "unix":
 		if !unixSockets {
-			return nil, fmt.Errorf("%s=unix: Python has no unix sockets on this OS; unset %s", TransportEnv, TransportEnv)
+			return nil, fmt.Errorf("%s=unix: Python has no unix sockets on this OS; unset %s", transportEnv, transportEnv)
 		}
 		return &transport{network: "unix"}, nil
 	case "tcp":
@@ -45,7 +45,7 @@ func newTransport(name string) (*transport, error) {
 		}
 		return &transport{network: "tcp", token: hex.EncodeToString(b)}, nil
 	}
-	return nil, fmt.Errorf("%s=%s: want unix or tcp, or leave it unset", TransportEnv, name)
+	return nil, fmt.Errorf("%s=%s: want unix or tcp, or leave it unset", transportEnv, name)
 }
 
 // bind is the worker's --bind for worker n of generation gen. Over TCP the worker picks a

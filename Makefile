@@ -4,7 +4,10 @@ BIN     := bin/zoo-dev
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test fuzz bench bench-deps lint cover clean
+.PHONY: build run test cross fuzz bench bench-deps lint cover clean
+
+# The other platforms: built and vetted here, not run (see the README's "Supported platforms").
+CROSS := windows/amd64 windows/arm64 darwin/amd64 darwin/arm64
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
@@ -13,10 +16,25 @@ build:
 run: build
 	./$(BIN) sample
 
-## test: the whole suite, the fuzzers for a few seconds each, and the linters
-test: build lint
+## test: the whole suite, the end-to-end tests again over TCP (the Windows transport), the
+## fuzzers for a few seconds each, the linters, and the builds for the other platforms
+test: build lint cross
 	$(GO) test -count=1 -timeout 20m ./...
+	ZOO_DEV_TRANSPORT=tcp $(GO) test -count=1 -timeout 20m .
 	$(MAKE) fuzz
+
+## cross: build and vet for every target in CROSS. The tests drive unix-only system calls, so
+## off Linux and macOS only the product's files are vetted, package by package.
+cross:
+	@set -e; for t in $(CROSS); do \
+		os=$${t%/*}; arch=$${t#*/}; echo "cross: $$os/$$arch"; \
+		GOOS=$$os GOARCH=$$arch $(GO) build ./...; \
+		if [ $$os = darwin ]; then GOOS=$$os GOARCH=$$arch $(GO) vet ./...; continue; fi; \
+		GOOS=$$os GOARCH=$$arch $(GO) list -f '{{.Dir}} {{join .GoFiles " "}}' ./... | \
+		while read -r dir files; do \
+			[ -z "$$files" ] || (cd "$$dir" && GOOS=$$os GOARCH=$$arch $(GO) vet $$files); \
+		done; \
+	done
 
 fuzz:
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzLoadWebConfig$$' -fuzztime 4s

@@ -59,12 +59,12 @@ func (f *pythonFinder) find(root, virtualEnv, want, hint string) (pythonChoice, 
 			return c, nil
 		}
 	}
-	if want != "" {
-		if c, ok := f.try("python"+want, root); ok && matchesVersion(c.version, want) {
+	for _, name := range versionedPythons(want) {
+		if c, ok := f.try(name, root); ok && matchesVersion(c.version, want) {
 			return c, nil
 		}
 	}
-	for _, name := range []string{"python3", "python"} {
+	for _, name := range versionedPythons("") {
 		c, ok := f.try(name, root)
 		if !ok || !matchesVersion(c.version, "3") {
 			continue
@@ -79,6 +79,12 @@ func (f *pythonFinder) find(root, virtualEnv, want, hint string) (pythonChoice, 
 
 // try looks a candidate up (a name in PATH or a file) and probes it once.
 func (f *pythonFinder) try(cand, dir string) (pythonChoice, bool) {
+	if exe, ok := launcherPython(cand, dir); ok { // py -3 on Windows
+		if exe == "" {
+			return pythonChoice{}, false
+		}
+		cand = exe
+	}
 	path := cand
 	if !strings.ContainsRune(cand, os.PathSeparator) && !strings.ContainsRune(cand, '/') {
 		p, err := f.lookPath(cand)
@@ -107,9 +113,9 @@ func (f *pythonFinder) tried(want, hint string) string {
 		names = append(names, hint)
 	}
 	if want != "" {
-		names = append(names, "python"+want)
+		names = append(names, versionedPythons(want)...)
 	}
-	return strings.Join(append(names, "python3", "python"), ", ")
+	return strings.Join(append(names, versionedPythons("")...), ", ")
 }
 
 // venvCandidates lists the interpreters of the virtualenvs an app may have.

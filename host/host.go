@@ -16,7 +16,8 @@ import (
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
-// stopGrace is how long a process gets between SIGTERM and SIGKILL.
+// stopGrace is how long a process gets between the request to stop (a "stop" line on a
+// worker's lifeline, SIGTERM for others) and the end of its whole tree.
 const stopGrace = 3 * time.Second
 
 // Endpoint is one ready worker the frontend may send requests to.
@@ -27,6 +28,7 @@ type Endpoint struct {
 	Address  string
 	MaxConns int             // requests it serves at once
 	KeepConn bool            // it honours FCGI_KEEP_CONN (zoo-dev's worker); a custom engine may not
+	Token    string          // sent as the ZOO_DEV_TOKEN param with every request; "" for none
 	Stderr   func() []string // its last stderr lines, for a crash page
 }
 
@@ -69,6 +71,8 @@ type Options struct {
 	Frontend Frontend   // required
 	Workers  int        // fixed worker count for every app; 0 = min_workers from the file
 	CacheDir string     // where the worker script is installed; default the user cache folder
+	// Transport is "unix" or "tcp" for the workers; "" takes ZOO_DEV_TRANSPORT, else the OS's.
+	Transport string
 }
 
 // Host runs every app of a site.
@@ -94,6 +98,14 @@ func New(site *config.Site, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("install the worker script in %s: %w", cache, err)
 	}
+	tname := opts.Transport
+	if tname == "" {
+		tname = os.Getenv(transportEnv)
+	}
+	tr, err := newTransport(tname)
+	if err != nil {
+		return nil, err
+	}
 	runDir, err := makeRunDir()
 	if err != nil {
 		return nil, err
@@ -105,7 +117,9 @@ func New(site *config.Site, opts Options) (*Host, error) {
 			os.RemoveAll(runDir)
 			return nil, fmt.Errorf("create the run folder: %w", err)
 		}
-		ap := newApp(newAppSpec(a, engineFor(site, a), dir, script), opts)
+		spec := newAppSpec(a, engineFor(site, a), dir, script)
+		spec.transport = tr
+		ap := newApp(spec, opts)
 		h.apps = append(h.apps, ap)
 		h.byName[a.Name] = ap
 	}

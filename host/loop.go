@@ -225,7 +225,7 @@ func (a *app) endpoints(wids []int) []Endpoint {
 	eps := make([]Endpoint, 0, len(wids))
 	for _, id := range wids {
 		if w := a.workers[id]; w != nil {
-			eps = append(eps, Endpoint{PID: w.pid(), Protocol: w.proto(), Network: w.network, Address: w.address,
+			eps = append(eps, Endpoint{PID: w.pid(), Protocol: w.proto(), Network: w.network, Address: w.address, Token: w.token,
 				MaxConns: a.spec.cfg.Threads, KeepConn: w.keepConn, Stderr: w.lastStderr})
 		}
 	}

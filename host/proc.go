@@ -1,21 +1,41 @@
 package host
 
 import (
-	"errors"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
-	"syscall"
+	"sync"
 	"time"
 )
 
-// proc is a child process in its own process group. One goroutine calls cmd.Wait
-// and closes done; stop escalates from SIGTERM to SIGKILL against that channel.
+// proc is a child process and the processes it starts, grouped by the OS (a tree). One
+// goroutine calls cmd.Wait and closes done; stop escalates from a polite request to the
+// end of the whole tree against that channel.
 type proc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error // cmd.Wait's result, valid after done is closed
+	// lifeline is the write end of the child's stdin when it reads "stop" there (zoo-dev's
+	// worker); stop asks through it instead of the OS, and closes it.
+	lifeline *os.File
+
+	mu       sync.Mutex
+	tree     tree
+	released bool // the leader exited and the tree was released: its ids may be reused
+}
+
+// tree is the OS's handle on a child and everything it starts: a process group on Unix,
+// a Job object on Windows.
+type tree interface {
+	// interrupt asks every process of the tree to stop (SIGTERM); false when the OS has no
+	// such request (Windows).
+	interrupt() bool
+	// kill ends every process of the tree now.
+	kill()
+	// release is called once, after the leader exited: it ends what is left of the tree
+	// (children the app started) and frees the OS's handle.
+	release()
 }
 
 // spawner starts children from one goroutine locked to its OS thread for the life of
@@ -41,8 +61,8 @@ func newSpawner() *spawner {
 	return s
 }
 
-// startProc starts cmd in a new process group that dies with zoo-dev, and pumps its
-// stdout and stderr line by line into the given functions (nil discards).
+// startProc starts cmd in a tree of its own that dies with zoo-dev, and pumps its stdout
+// and stderr line by line into the given functions (nil discards).
 func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
 	cmd.SysProcAttr = procAttr()
 	var pumps []chan struct{}
@@ -70,12 +90,21 @@ func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
 	if err := <-reply; err != nil {
 		return nil, err
 	}
-	pr := &proc{cmd: cmd, done: make(chan struct{})}
+	t, err := newTree(cmd.Process)
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, err
+	}
+	pr := &proc{cmd: cmd, done: make(chan struct{}), tree: t}
 	go func() {
 		err := cmd.Wait()
-		// Leftovers of the group (children the app started) end with it, now,
-		// while the group id cannot have been reused.
-		killGroup(cmd.Process.Pid, syscall.SIGKILL)
+		// Leftovers of the tree (children the app started) end with it, now, while
+		// its id cannot have been reused.
+		pr.mu.Lock()
+		pr.released = true
+		pr.tree.release()
+		pr.mu.Unlock()
 		waitPumps(pumps, reads)
 		pr.err = err
 		close(pr.done)
@@ -116,27 +145,43 @@ func (p *proc) pid() int { return p.cmd.Process.Pid }
 // exitCode is the child's exit status, -1 when it died by a signal.
 func (p *proc) exitCode() int { return p.cmd.ProcessState.ExitCode() }
 
-// stop sends SIGTERM to the process group, waits up to grace for the leader to
-// exit, then sends SIGKILL to the group. It returns when the leader has exited.
+// stop asks the process to stop (a "stop" line on its lifeline, else SIGTERM to its tree
+// where the OS has it), waits up to grace for the leader to exit, closes the lifeline (EOF:
+// zoo-dev's worker exits at once) and ends the whole tree. It returns when the leader has
+// exited.
 func (p *proc) stop(grace time.Duration) {
 	select {
-	case <-p.done: // exited, and its group was ended then: its pid may be another's now
+	case <-p.done: // exited, and its tree was ended then
 		return
 	default:
 	}
-	killGroup(p.pid(), syscall.SIGTERM)
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-p.done:
-	case <-t.C:
+	if p.ask() {
+		t := time.NewTimer(grace)
+		select {
+		case <-p.done:
+		case <-t.C:
+		}
+		t.Stop()
 	}
-	killGroup(p.pid(), syscall.SIGKILL)
+	if p.lifeline != nil {
+		p.lifeline.Close()
+	}
+	p.mu.Lock()
+	if !p.released {
+		p.tree.kill()
+	}
+	p.mu.Unlock()
 	<-p.done
 }
 
-func killGroup(pid int, sig syscall.Signal) {
-	if err := syscall.Kill(-pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-		syscall.Kill(pid, sig)
+// ask makes the polite request; false when there is no way to make one.
+func (p *proc) ask() bool {
+	if p.lifeline != nil {
+		if _, err := p.lifeline.Write([]byte("stop\n")); err == nil {
+			return true
+		}
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.released && p.tree.interrupt()
 }

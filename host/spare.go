@@ -17,19 +17,17 @@ import (
 // new generation only imports the app's own code. Each app keeps as many spares as
 // it wants workers; a deploy, which may have installed new packages, discards them.
 type spare struct {
-	w      *worker
-	status *os.File // the status pipe: ready or import_error arrives after "go"
+	w *worker // its status line, ready or import_error, arrives after "go"
 }
 
 // claim turns a spare into worker of generation gen, ready to accept.
 func (sp *spare) claim(ctx context.Context, s *appSpec, gen int) (*worker, error) {
-	defer sp.status.Close()
 	sp.w.gen, sp.w.wasSpare = gen, true
 	if _, err := sp.w.lifeline.Write([]byte("go\n")); err != nil {
 		sp.w.stop(stopGrace)
 		return nil, fmt.Errorf("spare worker %d: %w", sp.w.pid(), err)
 	}
-	if err := sp.w.awaitReady(ctx, sp.status, s.cfg.StartTimeout); err != nil {
+	if err := sp.w.awaitReady(ctx, s.cfg.StartTimeout); err != nil {
 		sp.w.stop(stopGrace)
 		return nil, err
 	}
@@ -38,7 +36,6 @@ func (sp *spare) claim(ctx context.Context, s *appSpec, gen int) (*worker, error
 
 // discard ends a spare that will not be used.
 func (sp *spare) discard() {
-	sp.status.Close()
 	sp.w.stop(stopGrace)
 }
 
@@ -84,12 +81,12 @@ func (sp *spares) fill(a *app, want int) {
 		return
 	}
 	for len(sp.list) < want {
-		w, status, err := spawnWorker(a.spec, 0, a.nextSocket(), a.emit, sp.preload)
+		w, err := spawnWorker(a.spec, 0, a.nextSocket(), a.emit, sp.preload)
 		if err != nil {
 			a.logf(event.LevelWarn, "start a spare worker: %v", err)
 			return
 		}
-		sp.list = append(sp.list, &spare{w: w, status: status})
+		sp.list = append(sp.list, &spare{w: w})
 	}
 }
 

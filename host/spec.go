@@ -16,6 +16,8 @@ type appSpec struct {
 	env    []string       // os.Environ overridden by the app's variables
 	runDir string         // private 0700 folder for worker sockets
 	script string         // the installed worker.py
+
+	transport *transport // how zoo-dev reaches its workers
 }
 
 func newAppSpec(a *config.App, e *config.Engine, runDir, script string) *appSpec {

@@ -1,13 +1,10 @@
 package host
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -28,6 +25,9 @@ type worker struct {
 	wasSpare bool     // it was started ahead as a spare, libraries preloaded
 	tail     *tail    // its last stderr lines, for the crash page
 	protocol string   // "http" for an http engine's process; "" speaks FastCGI
+
+	token  string            // the secret param its requests carry; "" for none
+	status chan workerStatus // its status line, once (zoo-dev's worker only)
 }
 
 // ImportError is a worker that could not import the app; Traceback is Python's.
@@ -35,7 +35,7 @@ type ImportError struct{ Traceback string }
 
 func (e *ImportError) Error() string { return "import failed:\n" + e.Traceback }
 
-// workerStatus is one JSON line the worker writes on its status pipe.
+// workerStatus is the JSON line the worker writes on stdout after statusPrefix.
 type workerStatus struct {
 	Event     string   `json:"event"` // "ready" or "import_error"
 	PID       int      `json:"pid"`
@@ -51,27 +51,25 @@ func startWorker(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	if s.engine != nil {
 		return startCustom(ctx, s, gen, n, emit)
 	}
-	w, status, err := spawnWorker(s, gen, n, emit, "")
+	w, err := spawnWorker(s, gen, n, emit, "")
 	if err != nil {
 		return nil, err
 	}
-	defer status.Close()
-	if err := w.awaitReady(ctx, status, s.cfg.StartTimeout); err != nil {
+	if err := w.awaitReady(ctx, s.cfg.StartTimeout); err != nil {
 		w.stop(stopGrace)
 		return nil, err
 	}
 	return w, nil
 }
 
-// spawnWorker starts the Python worker process and returns it with the read end of
-// its status pipe. With a preload file it is a spare: it imports those modules and
-// holds until told "go" on its lifeline.
-func spawnWorker(s *appSpec, gen, n int, emit emitFunc, preload string) (*worker, *os.File, error) {
+// spawnWorker starts the Python worker process; its status line arrives on w.status.
+// With a preload file it is a spare: it imports those modules and holds until told
+// "go" on its lifeline.
+func spawnWorker(s *appSpec, gen, n int, emit emitFunc, preload string) (*worker, error) {
 	a := s.cfg
-	sock := filepath.Join(s.runDir, fmt.Sprintf("g%d-w%d.sock", gen, n))
-	os.Remove(sock)
-	args := []string{"-u", s.script, "--root", a.Root, "--bind", "unix:" + sock,
-		"--threads", strconv.Itoa(a.Threads), "--status-fd", "3", "--lifeline"}
+	tr := s.transport
+	args := []string{"-u", s.script, "--root", a.Root, "--bind", tr.bind(s.runDir, gen, n),
+		"--threads", strconv.Itoa(a.Threads), "--status-stdout", "--lifeline"}
 	if preload != "" {
 		args = append(args, "--preload-file", preload, "--hold")
 	}
@@ -80,73 +78,47 @@ func spawnWorker(s *appSpec, gen, n int, emit emitFunc, preload string) (*worker
 	} else {
 		args = append(args, "--django", a.DjangoSettings)
 	}
-	statusR, statusW, err := os.Pipe()
-	if err != nil {
-		return nil, nil, err
-	}
 	lifeR, lifeW, err := os.Pipe()
 	if err != nil {
-		statusR.Close()
-		statusW.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	cmd := exec.Command(a.Python, args...)
-	cmd.Dir, cmd.Env = a.Root, s.env
-	cmd.Stdin, cmd.ExtraFiles = lifeR, []*os.File{statusW}
-	w := &worker{gen: gen, network: "unix", address: sock, lifeline: lifeW, keepConn: true, tail: newTail(20)}
+	cmd.Dir, cmd.Env = a.Root, tr.workerEnv(s.env)
+	cmd.Stdin = lifeR
+	w := &worker{gen: gen, network: tr.network, token: tr.token, lifeline: lifeW, keepConn: true,
+		status: make(chan workerStatus, 1), tail: newTail(20)}
 	var pid pidBox
 	w.proc, err = startProc(cmd,
-		func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
+		func(l string) {
+			w.stdoutLine(l, func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) })
+		},
 		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
-	statusW.Close()
 	lifeR.Close()
 	if err != nil {
 		lifeW.Close()
-		statusR.Close()
-		return nil, nil, fmt.Errorf("start worker with %s: %w", a.Python, err)
+		return nil, fmt.Errorf("start worker with %s: %w", a.Python, err)
 	}
+	w.proc.lifeline = lifeW
 	pid.set(w.proc.pid())
-	return w, statusR, nil
+	return w, nil
 }
 
-// awaitReady reads the status pipe until the worker says ready or import_error,
-// exits, or the start timeout passes.
-func (w *worker) awaitReady(ctx context.Context, status *os.File, timeout time.Duration) error {
-	got := make(chan workerStatus, 1)
-	go func() {
-		var st workerStatus
-		sc := bufio.NewScanner(status)
-		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-		for sc.Scan() {
-			if json.Unmarshal(sc.Bytes(), &st) == nil && st.Event != "" {
-				break
-			}
-		}
-		got <- st
-	}()
+// awaitReady waits for the worker's status line: ready (its address is then set),
+// import_error or bind_error; or for its exit, or the start timeout.
+func (w *worker) awaitReady(ctx context.Context, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
-	case st := <-got:
-		switch st.Event {
-		case "ready":
-			w.modules = st.Modules
-			return nil
-		case "import_error":
-			return &ImportError{Traceback: st.Traceback}
-		}
-		if st.Event == "bind_error" {
-			return fmt.Errorf("worker %d: %s", w.proc.pid(), st.Error)
-		}
-		select { // the pipe closed without a word: the worker is dying
-		case <-w.proc.done:
-		case <-t.C:
-			return fmt.Errorf("worker %d closed its status pipe without a word", w.proc.pid())
-		case <-ctx.Done():
-			return ctx.Err()
+	case st := <-w.status:
+		return w.readyFrom(st)
+	case <-w.proc.done:
+		select { // its stdout was read to the end before done closed
+		case st := <-w.status:
+			return w.readyFrom(st)
+		default:
 		}
 		return fmt.Errorf("worker %d exited with status %d before it was ready: %s",
 			w.proc.pid(), w.proc.exitCode(), w.tail.last())
@@ -175,7 +147,7 @@ func (w *worker) lastStderr() []string {
 	return w.tail.Lines()
 }
 
-// stop ends the worker by escalation and removes its socket.
+// stop ends the worker by escalation (its lifeline's "stop" first) and removes its socket.
 func (w *worker) stop(grace time.Duration) {
 	w.proc.stop(grace)
 	if w.lifeline != nil {

@@ -53,13 +53,13 @@ func newHTTPPool(opts fcgi.Options) *httpPool {
 	return &httpPool{tr: tr, ctx: ctx, cancel: cancel, wake: make(chan struct{})}
 }
 
-// Add registers a process listening on address; an HTTP server takes as many
-// requests at once as it is sent, so maxConns and keepConns do not apply.
-func (p *httpPool) Add(id int, _, address string, _ int, _ bool) {
+// AddBackend registers a process listening on b.Address; an HTTP server takes as
+// many requests at once as it is sent, so MaxConns and KeepConns do not apply.
+func (p *httpPool) AddBackend(b fcgi.Backend) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	be := &httpBackend{address: address}
-	be.ID = id
+	be := &httpBackend{address: b.Address}
+	be.ID = b.ID
 	p.backends = append(p.backends, be)
 }
 

@@ -84,7 +84,8 @@ func (rt *route) serve(gen int, workers []host.Endpoint, opts fcgi.Options) {
 			rt.stderr[w.PID] = w.Stderr
 		}
 		if !have[w.PID] {
-			p.Add(w.PID, w.Network, w.Address, w.MaxConns, w.KeepConn)
+			p.AddBackend(fcgi.Backend{ID: w.PID, Network: w.Network, Address: w.Address,
+				MaxConns: w.MaxConns, KeepConns: w.KeepConn, Token: w.Token})
 		}
 	}
 	rt.gen = gen

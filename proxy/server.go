@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/zoo-dev/zoo-dev/config"
@@ -48,7 +47,7 @@ func New(site *config.Site, bus *event.Bus) *Server {
 func Listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		if errors.Is(err, errAddrInUse) {
 			return nil, fmt.Errorf("listen on %s: the port is in use; stop what uses it or pass --listen 127.0.0.1:0 for a free port", addr)
 		}
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)

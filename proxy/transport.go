@@ -11,8 +11,8 @@ import (
 // backendPool is one generation's way to its workers, in the protocol they speak:
 // FastCGI for zoo-dev's worker and fastcgi engines, HTTP for http engines.
 type backendPool interface {
-	// Add registers a worker (id is its pid) that serves maxConns requests at once.
-	Add(id int, network, address string, maxConns int, keepConns bool)
+	// AddBackend registers a worker (its ID is its pid).
+	AddBackend(b fcgi.Backend)
 	// Remove stops sending new requests to the worker; requests in flight finish.
 	Remove(id int)
 	Stats() []fcgi.BackendStats

@@ -44,16 +44,20 @@ func openCmd(app int, open func(string) error, url string) tea.Cmd {
 	}
 }
 
-// openBrowser asks the desktop to open url: xdg-open on Linux and BSDs, open on macOS.
+// openBrowser asks the desktop to open url: xdg-open on Linux and BSDs, open on macOS, the
+// URL handler on Windows (what cmd's start calls, without cmd splitting the URL at '&').
 // The opener's own output is discarded so it cannot scribble over the screen.
 func openBrowser(url string) error {
-	name := "xdg-open"
-	if runtime.GOOS == "darwin" {
+	name, args := "xdg-open", []string{url}
+	switch runtime.GOOS {
+	case "darwin":
 		name = "open"
+	case "windows":
+		name, args = "rundll32", []string{"url.dll,FileProtocolHandler", url}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := exec.CommandContext(ctx, name, url).Run(); err != nil {
+	if err := exec.CommandContext(ctx, name, args...).Run(); err != nil {
 		return fmt.Errorf("open %s with %s: %w", url, name, err)
 	}
 	return nil

@@ -23,7 +23,7 @@ type Options struct {
 	Apps    []AppInfo              // header info, one per app, in order
 	Control Control                // the host's controls; nil disables the action keys
 	Sub     *event.Sub             // the event stream; nil shows a static dashboard
-	OpenURL func(url string) error // opens the browser; nil uses xdg-open (open on macOS)
+	OpenURL func(url string) error // opens the browser; nil uses xdg-open (open on macOS, the URL handler on Windows)
 }
 
 // Model is the dashboard's root model: it routes keys and sizes and folds host

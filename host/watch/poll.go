@@ -96,7 +96,7 @@ func isLimit(err error) bool {
 // limitWarning explains a fallback to polling and how to avoid it.
 func limitWarning(err error, every time.Duration) string {
 	what, knob := "file descriptor limit reached", ""
-	if runtime.GOOS == "linux" {
+	if runtime.GOOS == "linux" && !isTreeTooBig(err) {
 		what, knob = "inotify watch limit reached", "fs.inotify.max_user_watches"
 		if errors.Is(err, syscall.EMFILE) {
 			what, knob = "inotify instance limit reached", "fs.inotify.max_user_instances"

@@ -4,7 +4,8 @@
 // keeps only files that match the app's masks or regex, never looks into version control,
 // caches, virtualenvs or the folders and files zoo-dev writes, and turns a burst of events
 // (format on save, git checkout) into one Change. When the system runs out of inotify watches
-// it says so once and polls instead.
+// or descriptors it says so once and polls instead; on macOS, where kqueue takes a descriptor
+// per file, it polls from the start a tree of more files than half the open-file limit.
 package watch
 
 import (
@@ -94,7 +95,10 @@ func New(opts Options) (*Watcher, error) {
 		burst:    newBurst(opts.Debounce, opts.MaxWait),
 	}
 	if !opts.ForcePoll {
-		err = w.startNotify()
+		err = w.checkDescriptors()
+		if err == nil {
+			err = w.startNotify()
+		}
 		if err == nil {
 			return w, nil
 		}

@@ -12,13 +12,19 @@
 //	                         {"event":"ready","pid":P,"bind":"unix:/..."}
 //	                         {"event":"import_error","pid":P,"traceback":"..."}  exit status 3
 //	                         {"event":"bind_error","pid":P,"error":"..."}        exit status 4
-//	    --lifeline           stdin is a pipe from the parent; its EOF ends the worker at once
+//	    --status-stdout      the same line on stdout after "zoo-dev-status: " (every OS has
+//	                         stdout; fd 3 is a unix idea); stdout stays open
+//	    --lifeline           stdin is a pipe from the parent: a line "stop" stops the worker as
+//	                         SIGTERM does, EOF ends it at once
 //	    --preload-file F     import the modules listed in F (one a line) first
 //	    --hold               then wait for a line "go" on stdin before importing the app:
 //	                         a spare started ahead of a reload
 //
 // The ready line also carries "modules": the libraries the worker loaded (the standard
 // library and site-packages, not the app's own code), which the host preloads in spares.
+//
+// With ZOO_DEV_TOKEN in its environment the worker answers 403, without running the app, every
+// request whose ZOO_DEV_TOKEN param does not match; the app never sees the variable or the param.
 //
 // SIGTERM or SIGINT: stop accepting, finish in-flight requests (up to 10 s), exit 0. The worker
 // answers FCGI_GET_VALUES with FCGI_MAX_CONNS = max-conns, FCGI_MAX_REQS = threads and

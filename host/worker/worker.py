@@ -17,12 +17,21 @@ and starts it like this (a contract: keep it):
                          listening; modules: the libraries loaded (not the app's code), to preload
                          {"event":"import_error","pid":P,"traceback":"..."}   then exit 3
                          {"event":"bind_error","pid":P,"error":"..."}   then exit 4
-      [--lifeline]       stdin is a pipe from the parent: its EOF ends the worker at once
+      [--status-stdout]  the same line on stdout instead, after the prefix "zoo-dev-status: "
+                         (every OS has stdout; fd 3 is a unix idea). stdout stays open
+      [--lifeline]       stdin is a pipe from the parent: a line "stop" stops the worker as
+                         SIGTERM does; EOF ends it at once (the parent is gone)
       [--preload-file F] import the modules listed in F (one a line) before anything else
       [--hold]           then wait for a line "go" on stdin before importing the app (a spare)
 
+Environment: ZOO_DEV_TOKEN, when set, is a secret every request must carry as its ZOO_DEV_TOKEN
+param (compared in constant time); any other request is answered 403 without running the app and
+logged on stderr. The variable is removed from os.environ and the param from the WSGI environ, so
+the app and the processes it starts never see it. It guards a TCP port against other local users.
+
 Signals: SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s) and exit 0;
-a second signal exits at once. SIGUSR1 prints every thread's stack to stderr. The unix socket file is removed on exit.
+a second signal exits at once. SIGUSR1 prints every thread's stack to stderr (not on Windows). The
+unix socket file is removed on exit.
 
 Requests: one at a time per connection (FCGI_MPXS_CONNS=0), FCGI_KEEP_CONN honoured,
 FCGI_GET_VALUES answered (FCGI_MAX_CONNS = --max-conns, FCGI_MAX_REQS = --threads),
@@ -36,6 +45,7 @@ wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in
 
 import argparse
 import faulthandler
+import hmac
 import importlib
 import json
 import os
@@ -64,6 +74,8 @@ INPUT_LIMIT = 256 * 1024   # bytes of request body buffered between the reader a
 PARAMS_LIMIT = 1 << 20     # a bigger PARAMS stream closes the connection
 DRAIN_SECONDS = 10.0       # how long SIGTERM waits for in-flight requests
 LINGER_SECONDS = 5.0       # how long a closing connection discards a body the app did not read
+TOKEN_NAME = "ZOO_DEV_TOKEN"    # the secret's environment variable and FastCGI param
+STATUS_PREFIX = b"zoo-dev-status: "
 
 
 def log(msg, stream=None):
@@ -658,6 +670,8 @@ class Connection:
         resp = Response(self, req)
         if req.aborted:    # while it waited for a free thread
             return self.end(req, resp)
+        if not self.server.admits(req):
+            return self.end(req, refuse(resp))
         result = None
         try:
             environ = make_environ(req, self.server.threads > 1)
@@ -719,20 +733,22 @@ class Server:
     """Accepts connections while fewer than `max_conns` are open and runs the app for at most
     `threads` requests at once (`slots`); drains on SIGTERM."""
 
-    def __init__(self, app, sock, threads, max_conns, unix_path):
+    def __init__(self, app, sock, threads, max_conns, unix_path, token=b""):
         self.app, self.sock, self.unix_path = app, sock, unix_path
         self.threads, self.max_conns = threads, max_conns
+        self.token = token
         self.slots = threading.BoundedSemaphore(threads)
         self.stopping = False
         self.cond = threading.Condition()
         self.conns = set()
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
+        # A socket pair, not a pipe: Windows' select() takes sockets only.
+        self.wake_r, self.wake_w = socket.socketpair()
+        self.wake_r.setblocking(False)
+        self.wake_w.setblocking(False)
 
     def wake(self):
         try:
-            os.write(self.wake_w, b"x")
+            self.wake_w.send(b"x")
         except OSError:
             pass
 
@@ -740,8 +756,24 @@ class Server:
         if self.stopping:
             self.remove_socket()
             os._exit(1)
+        self.stop()
+
+    def stop(self):
+        """Stop accepting and drain, as the first SIGTERM does (the lifeline's "stop")."""
         self.stopping = True
         self.wake()
+
+    def admits(self, req):
+        """Whether the request may run the app: always without a token, else only with the
+        right ZOO_DEV_TOKEN param. The param is taken out of the environ either way."""
+        given = req.cgi.pop(TOKEN_NAME, None) if req.cgi else None
+        if not self.token:
+            return True
+        if given is not None and hmac.compare_digest(given.encode("latin-1"), self.token):
+            return True
+        log("refused a request for %s: %s param %s" % (
+            environ_path(req), TOKEN_NAME, "missing" if given is None else "wrong"))
+        return False
 
     def serve_forever(self):
         self.sock.setblocking(False)
@@ -758,8 +790,8 @@ class Server:
                     sel.unregister(self.sock)
                 listening = want
             for key, _ in sel.select():
-                if key.fd == self.wake_r:
-                    drain_pipe(self.wake_r)
+                if key.fileobj is self.wake_r:
+                    drain_socket(self.wake_r)
                 elif not self.stopping:
                     self.accept()
         sel.close()
@@ -773,7 +805,7 @@ class Server:
             log("accept: %s" % err)
             return
         sock.setblocking(True)
-        if sock.family != socket.AF_UNIX:
+        if sock.family != getattr(socket, "AF_UNIX", None):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = Connection(self, sock)
         with self.cond:
@@ -815,12 +847,21 @@ class Server:
                 pass
 
 
-def drain_pipe(fd):
+def drain_socket(sock):
     try:
-        while os.read(fd, 512):
+        while sock.recv(512):
             pass
     except OSError:
         pass
+
+
+def refuse(resp):
+    """Answer 403 for a request that did not carry the worker's token."""
+    body = b"Forbidden: this worker serves only the zoo-dev that started it.\n"
+    resp.start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8"),
+                                          ("Content-Length", str(len(body)))])
+    resp.write(body, hold=True)
+    return resp
 
 
 def listen(bind):
@@ -842,7 +883,12 @@ def listen(bind):
         host = host.strip("[]") or "127.0.0.1"
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
+            # Windows: SO_REUSEADDR there would let another user's socket bind the same port
+            # and take the connections, token and all.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        else:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, int(port)))
         sock.listen(128)
         shown = "[%s]" % host if family == socket.AF_INET6 else host
@@ -891,22 +937,30 @@ def import_prefix(parts, spec):
 
 
 class Status:
-    """The --status-fd pipe: one JSON line to the parent, then the fd is closed."""
+    """The status line to the parent: on the --status-fd pipe, which is closed after it, or on
+    stdout after STATUS_PREFIX (--status-stdout). Sent once."""
 
-    def __init__(self, fd):
-        self.fd = fd
-        if fd is not None:
+    def __init__(self, fd, stdout):
+        self.fd, self.prefix = fd, b""
+        if stdout:
+            self.fd, self.prefix = 1, STATUS_PREFIX
+        elif fd is not None:
             os.set_inheritable(fd, False)
 
     def send(self, **event):
         if self.fd is None:
             return
         event["pid"] = os.getpid()
+        line = self.prefix + (json.dumps(event) + "\n").encode("utf-8")
         try:
-            os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
-            os.close(self.fd)
+            if self.fd == 1:
+                sys.stdout.flush()    # the app's earlier output comes first
+                os.write(1, line)     # one write: never mixed into a line of another thread
+            else:
+                os.write(self.fd, line)
+                os.close(self.fd)
         except OSError as err:
-            log("status fd: %s" % err)
+            log("status: %s" % err)
         self.fd = None
 
 
@@ -940,20 +994,58 @@ def preload(path):
             pass
 
 
-def wait_for_go():
-    """A spare worker waits here, libraries loaded, until the parent says 'go' on
-    stdin; EOF (the parent is gone or no longer needs it) ends it."""
-    buf = b""
-    while b"\n" not in buf:
-        try:
-            data = os.read(0, 64)
-        except InterruptedError:
-            continue
-        except OSError:
-            data = b""
-        if not data:
-            os._exit(0)
-        buf += data
+class Lifeline:
+    """stdin, a pipe from the parent, read by one thread from the start: "go" releases a held
+    spare, "stop" stops the server as SIGTERM does (or exits at once when there is no server
+    yet: nothing is in flight), EOF exits at once. Every OS has it: it is how the parent stops
+    a worker on Windows, and how a worker notices its parent died where no parent-death signal
+    exists (macOS)."""
+
+    def __init__(self):
+        self.go = threading.Event()
+        self.lock = threading.Lock()
+        self.server = None
+        self.stopped = False
+        threading.Thread(target=self.read, name="lifeline", daemon=True).start()
+
+    def attach(self, server):
+        """From now on "stop" drains server; a "stop" that came before is applied now."""
+        with self.lock:
+            self.server = server
+            if self.stopped:
+                server.stop()
+
+    def read(self):
+        buf = b""
+        while True:
+            try:
+                data = os.read(0, 4096)
+            except InterruptedError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                self.exit()
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self.command(line.strip())
+
+    def command(self, line):
+        if line == b"go":
+            self.go.set()
+        elif line == b"stop":
+            with self.lock:
+                self.stopped = True
+                if self.server is None:
+                    self.exit()
+                self.server.stop()
+
+    def exit(self):
+        server = self.server
+        if server is not None:
+            server.remove_socket()
+        os._exit(0)
 
 
 def library_modules(root):
@@ -975,20 +1067,6 @@ def library_modules(root):
     return names
 
 
-def watch_lifeline(server):
-    """Exit at once when stdin (a pipe from the parent) reaches EOF: the parent died."""
-    while True:
-        try:
-            data = os.read(0, 4096)
-        except InterruptedError:
-            continue
-        except OSError:
-            data = b""
-        if not data:
-            server.remove_socket()
-            os._exit(0)
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="worker.py", description="zoo-dev FastCGI WSGI worker")
     what = p.add_mutually_exclusive_group(required=True)
@@ -1000,7 +1078,10 @@ def parse_args(argv):
     p.add_argument("--max-conns", type=int, default=64,
                    help="connections open at once, idle kept ones included")
     p.add_argument("--status-fd", type=int, help="pipe fd for the ready/import_error line")
-    p.add_argument("--lifeline", action="store_true", help="exit when stdin reaches EOF")
+    p.add_argument("--status-stdout", action="store_true",
+                   help="write the ready/import_error line on stdout, prefixed 'zoo-dev-status: '")
+    p.add_argument("--lifeline", action="store_true",
+                   help="stdin is a pipe from the parent: 'stop' drains, EOF exits")
     p.add_argument("--preload-file", help="import the modules listed in this file (one a line) first")
     p.add_argument("--hold", action="store_true",
                    help="after preloading, wait for a line 'go' on stdin before importing the app")
@@ -1014,7 +1095,9 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    status = Status(args.status_fd)
+    token = os.environ.pop(TOKEN_NAME, "").encode("latin-1")    # before the app can see it
+    status = Status(args.status_fd, args.status_stdout)
+    lifeline = Lifeline() if args.lifeline or args.hold else None
     bind = args.bind
     if bind.startswith("unix:"):
         bind = "unix:" + os.path.abspath(bind[5:])    # before chdir
@@ -1028,7 +1111,7 @@ def main(argv=None):
     if args.preload_file:
         preload(args.preload_file)
     if args.hold:
-        wait_for_go()
+        lifeline.go.wait()
     try:
         app = load_app(args)
     except BaseException as err:
@@ -1042,12 +1125,13 @@ def main(argv=None):
         log("bind %s: %s" % (bind, err))
         status.send(event="bind_error", error="bind %s: %s" % (bind, err))
         flush_and_exit(4)
-    server = Server(app, sock, args.threads, args.max_conns, unix_path)
+    server = Server(app, sock, args.threads, args.max_conns, unix_path, token)
     signal.signal(signal.SIGTERM, server.on_signal)
     signal.signal(signal.SIGINT, server.on_signal)
-    faulthandler.register(signal.SIGUSR1, all_threads=True)    # kill -USR1: dump every stack
-    if args.lifeline:
-        threading.Thread(target=watch_lifeline, args=(server,), name="lifeline", daemon=True).start()
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)    # kill -USR1: dump every stack
+    if lifeline is not None:
+        lifeline.attach(server)
     status.send(event="ready", bind=name, modules=library_modules(root))
     try:
         server.serve_forever()

@@ -46,7 +46,7 @@ func newExchange(p *Pool, ctx context.Context, c *conn, stderr func(int, string)
 
 // writeRequest sends BEGIN_REQUEST, PARAMS and the empty PARAMS record in one write.
 func (x *exchange) writeRequest(params []Param, length int64) error {
-	b, err := appendRequest(x.c.wbuf[:0], params, length)
+	b, err := appendRequest(x.c.wbuf[:0], params, length, x.c.be.token)
 	x.c.wbuf = b[:0]
 	if err != nil {
 		return err

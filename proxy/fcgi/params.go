@@ -8,6 +8,10 @@ import (
 	"strings"
 )
 
+// TokenParam is the param that carries a worker's secret (Backend.Token). BuildParams never
+// makes it: a request header becomes an HTTP_* param.
+const TokenParam = "ZOO_DEV_TOKEN"
+
 // BuildParams returns the FastCGI params for r served by an app mounted at
 // scriptName: SCRIPT_NAME is the mount prefix ("" at
 // "/"), PATH_INFO the decoded rest of the path ("/" at the root, never empty),

@@ -95,7 +95,7 @@ func TestRecordLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := appendRequest(nil, tt.params, tt.length)
+			b, err := appendRequest(nil, tt.params, tt.length, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +125,7 @@ func TestRecordLayout(t *testing.T) {
 			}
 		})
 	}
-	if _, err := appendRequest(nil, []Param{{"HTTP_HUGE", strings.Repeat("x", 70000)}}, 0); !errors.Is(err, ErrParamsTooLarge) {
+	if _, err := appendRequest(nil, []Param{{"HTTP_HUGE", strings.Repeat("x", 70000)}}, 0, ""); !errors.Is(err, ErrParamsTooLarge) {
 		t.Errorf("huge pair: %v, want ErrParamsTooLarge", err)
 	}
 }

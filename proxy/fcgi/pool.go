@@ -95,6 +95,7 @@ type backend struct {
 	reusedOK         int  // kept connections that served another request
 	foundClosed      int  // kept connections the worker had closed by their next use
 	keepConns        bool // the worker honours FCGI_KEEP_CONN: connections are reused
+	token            string
 }
 
 // keeps reports whether connections of the worker are worth keeping: not once
@@ -129,10 +130,26 @@ func NewPool(opts Options) *Pool {
 // connections of one that does not (uWSGI closes after every response) are
 // never reused, since a request that races that close would fail.
 func (p *Pool) Add(id int, network, address string, maxConns int, keepConns bool) {
+	p.AddBackend(Backend{ID: id, Network: network, Address: address, MaxConns: maxConns, KeepConns: keepConns})
+}
+
+// Backend is a worker as Add knows it, plus the secret it wants.
+type Backend struct {
+	ID               int
+	Network, Address string
+	MaxConns         int
+	KeepConns        bool
+	// Token, when set, is sent as the TokenParam param with every request: a worker on a
+	// TCP port runs the app only for requests that carry its secret.
+	Token string
+}
+
+// AddBackend registers a worker, as Add does.
+func (p *Pool) AddBackend(b Backend) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	be := &backend{network: network, address: address, max: max(1, maxConns), keepConns: keepConns}
-	be.ID = id
+	be := &backend{network: b.Network, address: b.Address, max: max(1, b.MaxConns), keepConns: b.KeepConns, token: b.Token}
+	be.ID = b.ID
 	p.backends = append(p.backends, be)
 	p.dispatch()
 }

@@ -101,8 +101,9 @@ func (e *paramsEncoder) finish() []byte {
 
 // appendRequest encodes BEGIN_REQUEST, the params with CONTENT_LENGTH set to
 // length (any CONTENT_LENGTH in params is replaced), the empty PARAMS record
-// and, for a request without a body, the empty STDIN record: one write.
-func appendRequest(b []byte, params []Param, length int64) ([]byte, error) {
+// and, for a request without a body, the empty STDIN record: one write. A token is
+// sent as the TokenParam param.
+func appendRequest(b []byte, params []Param, length int64, token string) ([]byte, error) {
 	e := paramsEncoder{b: appendBegin(b), start: -1}
 	for _, p := range params {
 		if p.Name == "CONTENT_LENGTH" {
@@ -115,6 +116,11 @@ func appendRequest(b []byte, params []Param, length int64) ([]byte, error) {
 	var num [20]byte
 	if err := e.add("CONTENT_LENGTH", string(appendInt(num[:0], length))); err != nil {
 		return b, err
+	}
+	if token != "" {
+		if err := e.add(TokenParam, token); err != nil {
+			return b, err
+		}
 	}
 	b = e.finish()
 	if length == 0 {

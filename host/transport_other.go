@@ -1,0 +1,5 @@
+//go:build !windows
+
+package host
+
+const defaultTransport, unixSockets = "unix", true

@@ -27,6 +27,7 @@ type draft struct {
 	apps     []*draftApp
 	engines  map[string]*Engine
 	warnings []string
+	limits   *Limits // nil when the file sets none
 }
 
 // draftApp is one application as written in the file.

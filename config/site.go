@@ -22,6 +22,8 @@ type Site struct {
 	Apps []*App `json:"apps"`
 	// Engines are the custom engines declared in zoo.toml ([engines."name"]), by name.
 	Engines map[string]*Engine `json:"engines,omitempty"`
+	// Limits are the HTTP front's limits; DefaultLimits() unless zoo.toml sets them.
+	Limits Limits `json:"limits"`
 	// Warnings are non-fatal findings (e.g. "python2.7 not installed, using python3.11"),
 	// each one line naming the file.
 	Warnings []string `json:"warnings,omitempty"`

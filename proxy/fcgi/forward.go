@@ -1,8 +1,6 @@
 package fcgi
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -73,37 +71,6 @@ func finishBody(rc *http.ResponseController, done <-chan struct{}) {
 	case <-t.C:
 		if rc.SetReadDeadline(time.Now()) == nil {
 			<-done
-		}
-	}
-}
-
-// stream copies the body, flushing before every read that must wait for the worker.
-func stream(w http.ResponseWriter, rc *http.ResponseController, resp *Response) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
-	dirty := true
-	resp.x.c.rd.beforeRead = func() {
-		if dirty {
-			rc.Flush()
-			dirty = false
-		}
-	}
-	var total int64
-	for {
-		n, err := resp.Body.Read(buf)
-		if n > 0 {
-			dirty = true
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return total, fmt.Errorf("write response: %w: %w", ErrClientGone, werr)
-			}
-			total += int64(n)
-		}
-		if err != nil {
-			if err == io.EOF {
-				return total, nil
-			}
-			return total, err
 		}
 	}
 }

@@ -27,13 +27,17 @@ type Server struct {
 	routes []*route // longest prefix first
 	byName map[string]*route
 	bus    *event.Bus
+	limits config.Limits
+	hosts  *hostPolicy // set by Run, from the listen address
+	warned warnOnce
 }
 
 var _ host.Frontend = (*Server)(nil)
 
 // New returns a server for the apps of site that reports requests to bus.
 func New(site *config.Site, bus *event.Bus) *Server {
-	s := &Server{byName: map[string]*route{}, bus: bus}
+	s := &Server{byName: map[string]*route{}, bus: bus, limits: limitsOf(site.Limits)}
+	s.hosts = newHostPolicy(s.limits.AllowedHosts, nil)
 	for _, a := range site.Apps {
 		rt := newRoute(a)
 		s.routes = append(s.routes, rt)
@@ -41,6 +45,23 @@ func New(site *config.Site, bus *event.Bus) *Server {
 	}
 	sort.SliceStable(s.routes, func(i, j int) bool { return len(s.routes[i].prefix) > len(s.routes[j].prefix) })
 	return s
+}
+
+// limitsOf fills the limits a site left at zero with the defaults.
+func limitsOf(l config.Limits) config.Limits {
+	d := config.DefaultLimits()
+	for _, f := range []struct{ v, def *time.Duration }{{&l.BodyTimeout, &d.BodyTimeout}, {&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	if l.MaxBodySize <= 0 {
+		l.MaxBodySize = d.MaxBodySize
+	}
+	if l.MaxHeaderSize <= 0 {
+		l.MaxHeaderSize = d.MaxHeaderSize
+	}
+	return l
 }
 
 // Listen binds addr, with one clear error for a busy or bad address.
@@ -55,13 +76,20 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
+// ReadHeaderTimeout bounds how long a client may take to send a request's header.
+const ReadHeaderTimeout = 30 * time.Second
+
 // Run answers HTTP on ln until ctx is done, then shuts down: it stops accepting and
 // gives in-flight requests up to grace to finish.
 func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog: log.New(busWriter{s.bus, s.routes[0].cfg.Name}, "", 0)}
+	s.hosts = newHostPolicy(s.limits.AllowedHosts, ln.Addr())
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: ReadHeaderTimeout, IdleTimeout: s.limits.IdleTimeout,
+		// net/http allows 4 KiB over MaxHeaderBytes; take them off, so the limit is the number the user set.
+		MaxHeaderBytes: max(1, s.limits.MaxHeaderSize-4096), ConnContext: connContext,
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     log.New(busWriter{s.bus, s.routes[0].cfg.Name}, "", 0)}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(framedListener{ln}) }()
 	select {
 	case err := <-errc:
 		return err
@@ -126,11 +154,19 @@ func (s *Server) match(path string) *route {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rt := s.match(r.URL.Path)
-	cw := &countingWriter{ResponseWriter: w}
+	cw := &countingWriter{ResponseWriter: w, timeout: s.limits.WriteTimeout}
 	var worker int
-	if rt == nil {
+	switch {
+	case conflictingFraming(r):
+		s.refuseFraming(cw, r, rt)
+	case !s.hosts.allows(r.Host):
+		s.warned.warn(s.bus, s.appFor(rt), "host "+hostName(r.Host), func() string {
+			return fmt.Sprintf("refused Host %q (403); to serve it, add it to allowed_hosts in zoo.toml or pass --allow-host %s", hostName(r.Host), hostName(r.Host))
+		})
+		writePage(cw, r, pageBlockedHost(r.Host))
+	case rt == nil:
 		writePage(cw, r, pageNotFound(r.URL.Path))
-	} else {
+	default:
 		worker = s.forward(cw, r, rt)
 	}
 	if rt != nil {
@@ -157,6 +193,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // sends the request to it; it answers with a page when it cannot. It returns the pid
 // of the worker that served the request, 0 when none did.
 func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
+	r, cleanup := s.takeBody(w, r)
+	if r == nil {
+		return 0
+	}
+	defer cleanup()
 	var deadline <-chan time.Time // made when the first wait begins
 	for {
 		snap := rt.snapshot()
@@ -172,8 +213,10 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 				return res.Backend
 			}
 			if !retryable(res.Err) {
-				writePage(w, r, pageForError(rt, res, snap, rt.stderrOf(backendOf(res.Err))))
-				return 0
+				pid := backendOf(res.Err)
+				s.logFailure(rt, r, res.Status, pid, res.Err)
+				writePage(w, r, pageForError(rt, res, snap, rt.lastWords(res.Err)))
+				return pid
 			}
 		case snap.status.State == event.StateFailed:
 			writePage(w, r, pageFailed(rt, snap.status))

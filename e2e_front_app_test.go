@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -161,3 +162,5 @@ func (z *zooRun) timedGet(t *testing.T, path string, timeout time.Duration) (int
 }
 
 func hostOf(url string) string { return strings.TrimPrefix(url, "http://") }
+
+func regexpQuote(s string) *regexp.Regexp { return regexp.MustCompile(regexp.QuoteMeta(s)) }

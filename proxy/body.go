@@ -45,12 +45,11 @@ func (s *Server) takeBody(w *countingWriter, r *http.Request) (*http.Request, fu
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 		return r, noCleanup
 	}
+	rc := http.NewResponseController(w)
 	if r.ContentLength > s.limits.MaxBodySize {
-		w.Header().Set("Connection", "close")
-		writePage(w, r, pageTooLarge(r.ContentLength, s.limits.MaxBodySize))
+		refuseBody(w, r, rc, pageTooLarge(r.ContentLength, s.limits.MaxBodySize))
 		return nil, nil
 	}
-	rc := http.NewResponseController(w)
 	body := &bodyReader{r: http.MaxBytesReader(w, r.Body, s.limits.MaxBodySize), rc: rc, timeout: s.limits.BodyTimeout}
 	r2 := new(http.Request)
 	*r2 = *r
@@ -59,17 +58,24 @@ func (s *Server) takeBody(w *countingWriter, r *http.Request) (*http.Request, fu
 		return r2, func() { rc.SetReadDeadline(time.Time{}) }
 	}
 	data, n, cleanup, err := readBody(body, r.ContentLength)
-	rc.SetReadDeadline(time.Time{}) // net/http's own read watches the connection from here on
 	if err != nil {
-		w.Header().Set("Connection", "close")
-		writePage(w, r, s.pageBodyError(err))
+		refuseBody(w, r, rc, s.pageBodyError(err))
 		return nil, nil
 	}
+	rc.SetReadDeadline(time.Time{}) // net/http's own read watches the connection from here on
 	r2.Body, r2.ContentLength = io.NopCloser(data), n
 	return r2, cleanup
 }
 
 func noCleanup() {}
+
+// refuseBody answers a body zoo-dev will not take and closes the connection
+// without reading the rest of the body: net/http would wait for it otherwise.
+func refuseBody(w *countingWriter, r *http.Request, rc *http.ResponseController, p page) {
+	w.Header().Set("Connection", "close")
+	writePage(w, r, p)
+	rc.SetReadDeadline(time.Now())
+}
 
 // readBody reads body to its end: length bytes (-1: unknown) into memory up to
 // bodyMemory, the rest into a temp file removed from its folder at once, so

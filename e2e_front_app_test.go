@@ -164,3 +164,30 @@ func (z *zooRun) timedGet(t *testing.T, path string, timeout time.Duration) (int
 func hostOf(url string) string { return strings.TrimPrefix(url, "http://") }
 
 func regexpQuote(s string) *regexp.Regexp { return regexp.MustCompile(regexp.QuoteMeta(s)) }
+
+// waitCount waits until n output lines match re and returns how long that took.
+func (z *zooRun) waitCount(re *regexp.Regexp, n int, timeout time.Duration) time.Duration {
+	z.t.Helper()
+	start := time.Now()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		z.mu.Lock()
+		lines, more := z.lines, z.more
+		z.mu.Unlock()
+		got := 0
+		for _, l := range lines {
+			if re.MatchString(l) {
+				got++
+			}
+		}
+		if got >= n {
+			return time.Since(start)
+		}
+		select {
+		case <-more:
+		case <-deadline.C:
+			z.t.Fatalf("%d lines matching %q within %s, want %d", got, re, timeout, n)
+		}
+	}
+}

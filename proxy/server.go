@@ -177,7 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
 				Level: event.LevelError, Worker: worker,
 				Text: fmt.Sprintf("%s %s: response cut off: %v", r.Method, r.RequestURI, cw.broken)})
-		case !cw.wrote && r.Context().Err() != nil:
+		case cw.gone || !cw.wrote && r.Context().Err() != nil:
 			status = fcgi.StatusClientClosed // the client went away before an answer
 		}
 		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
@@ -206,8 +206,12 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(pid int, line string) {
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
-			if res.Started && res.Err != nil && fcgi.StatusFor(res.Err) != fcgi.StatusClientClosed {
-				w.broken = res.Err // the worker failed mid-response
+			if res.Started && res.Err != nil {
+				if fcgi.StatusFor(res.Err) == fcgi.StatusClientClosed {
+					w.gone = true
+				} else {
+					w.broken = res.Err // the worker failed mid-response
+				}
 			}
 			if res.Err == nil || res.Started {
 				return res.Backend

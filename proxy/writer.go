@@ -14,6 +14,7 @@ type countingWriter struct {
 	n       int64
 	wrote   bool  // headers sent: too late for an error page
 	broken  error // the worker failed after the headers went out
+	gone    bool  // the client went away (or stopped reading) during the response
 	timeout time.Duration
 	armed   time.Time // when the write deadline was last set
 }

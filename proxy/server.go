@@ -176,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = fcgi.StatusFor(cw.broken)
 			s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
 				Level: event.LevelError, Worker: worker,
-				Text: fmt.Sprintf("%s %s: response cut off: %v", r.Method, r.RequestURI, cw.broken)})
+				Text: fmt.Sprintf("%s %s: %d from worker %d: response cut off: %v", r.Method, r.RequestURI, status, worker, cw.broken)})
 		case cw.gone || !cw.wrote && r.Context().Err() != nil:
 			status = fcgi.StatusClientClosed // the client went away before an answer
 		}

@@ -107,3 +107,18 @@ func TestFrontBodyLimits(t *testing.T) {
 		t.Errorf("the app saw %q, want only the whole body", got)
 	}
 }
+
+// With stream_uploads the body goes to the app as it arrives, whole.
+func TestFrontStreamUploads(t *testing.T) {
+	z, dir := startFront(t, "stream_uploads = true")
+	body := strings.Repeat("s", 200<<10)
+	req := "POST /streamed HTTP/1.1\r\nHost: " + hostOf(z.URL) + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+		fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+	resp, got, _ := z.rawExchange(t, req)
+	if resp.StatusCode != 200 || !strings.HasPrefix(got, fmt.Sprintf("ok /streamed %d", len(body))) {
+		t.Errorf("streamed upload: status %d, body %.200q", resp.StatusCode, got)
+	}
+	if h := hits(t, dir); len(h) != 1 || h[0] != fmt.Sprintf("POST /streamed %d", len(body)) {
+		t.Errorf("the app saw %q", h)
+	}
+}

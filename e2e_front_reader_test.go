@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -70,4 +71,24 @@ func TestFrontStreamsServerSentEvents(t *testing.T) {
 	if !strings.Contains(rest.String(), "data: 2") || gap < 200*time.Millisecond {
 		t.Errorf("the first event came with the rest (%s before the end), not as produced; rest %q", gap, rest.String())
 	}
+}
+
+// An idle kept-alive connection is closed after the idle timeout.
+func TestFrontIdleTimeout(t *testing.T) {
+	z, _ := startFront(t, `idle_timeout = "1s"`)
+	c := z.dial(t)
+	fmt.Fprintf(c, "GET /one HTTP/1.1\r\nHost: %s\r\n\r\n", hostOf(z.URL))
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	start := time.Now()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("the idle connection was not closed: %v", err)
+	}
+	t.Logf("idle connection closed after %s", time.Since(start).Round(time.Millisecond))
 }

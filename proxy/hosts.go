@@ -78,6 +78,15 @@ func hostName(host string) string {
 	return strings.ToLower(host)
 }
 
+// refuseHost answers a Host name that is not allowed, and says so in the log once per name.
+func (s *Server) refuseHost(w http.ResponseWriter, r *http.Request, rt *route) {
+	name := hostName(r.Host)
+	s.warned.warn(s.bus, s.appFor(rt), "host "+name, func() string {
+		return fmt.Sprintf("refused Host %q (403); to serve it, add it to allowed_hosts in zoo.toml or pass --allow-host %s", name, name)
+	})
+	writePage(w, r, pageBlockedHost(r.Host))
+}
+
 // pageBlockedHost explains a refused Host and how to allow it.
 func pageBlockedHost(host string) page {
 	name := hostName(host)

@@ -47,23 +47,6 @@ func New(site *config.Site, bus *event.Bus) *Server {
 	return s
 }
 
-// limitsOf fills the limits a site left at zero with the defaults.
-func limitsOf(l config.Limits) config.Limits {
-	d := config.DefaultLimits()
-	for _, f := range []struct{ v, def *time.Duration }{{&l.BodyTimeout, &d.BodyTimeout}, {&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout}} {
-		if *f.v <= 0 {
-			*f.v = *f.def
-		}
-	}
-	if l.MaxBodySize <= 0 {
-		l.MaxBodySize = d.MaxBodySize
-	}
-	if l.MaxHeaderSize <= 0 {
-		l.MaxHeaderSize = d.MaxHeaderSize
-	}
-	return l
-}
-
 // Listen binds addr, with one clear error for a busy or bad address.
 func Listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
@@ -160,38 +143,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case conflictingFraming(r):
 		s.refuseFraming(cw, r, rt)
 	case !s.hosts.allows(r.Host):
-		s.warned.warn(s.bus, s.appFor(rt), "host "+hostName(r.Host), func() string {
-			return fmt.Sprintf("refused Host %q (403); to serve it, add it to allowed_hosts in zoo.toml or pass --allow-host %s", hostName(r.Host), hostName(r.Host))
-		})
-		writePage(cw, r, pageBlockedHost(r.Host))
+		s.refuseHost(cw, r, rt)
 	case rt == nil:
 		writePage(cw, r, pageNotFound(r.URL.Path))
 	default:
 		worker = s.forward(cw, r, rt)
 	}
 	if rt != nil {
-		status := cw.status()
-		switch {
-		case cw.broken != nil:
-			status = fcgi.StatusFor(cw.broken)
-			s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
-				Level: event.LevelError, Worker: worker,
-				Text: fmt.Sprintf("%s %s: %d from worker %d: response cut off: %v", r.Method, r.RequestURI, status, worker, cw.broken)})
-		case cw.gone || !cw.wrote && r.Context().Err() != nil:
-			status = fcgi.StatusClientClosed // the client went away before an answer
-		}
-		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
-			Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
-			Duration: time.Since(start), Worker: worker}})
-		if cw.broken != nil {
-			panic(http.ErrAbortHandler) // the client sees a cut response, not a complete one
-		}
+		s.report(rt, r, cw, worker, start)
+	}
+}
+
+// report publishes the request's access event, and the line that explains a
+// response cut off by its worker; a cut response is then aborted, so the client
+// never takes it for a complete one.
+func (s *Server) report(rt *route, r *http.Request, cw *countingWriter, worker int, start time.Time) {
+	status := cw.status()
+	switch {
+	case cw.broken != nil:
+		status = fcgi.StatusFor(cw.broken)
+		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
+			Level: event.LevelError, Worker: worker,
+			Text: fmt.Sprintf("%s %s: %d from worker %d: response cut off: %v", r.Method, r.RequestURI, status, worker, cw.broken)})
+	case cw.gone || !cw.wrote && r.Context().Err() != nil:
+		status = fcgi.StatusClientClosed // the client went away before the answer was done
+	}
+	s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
+		Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
+		Duration: time.Since(start), Worker: worker}})
+	if cw.broken != nil {
+		panic(http.ErrAbortHandler)
 	}
 }
 
 // forward waits for a serving generation (bounded by the app's start timeout) and
 // sends the request to it; it answers with a page when it cannot. It returns the pid
-// of the worker that served the request, 0 when none did.
+// of the worker that served the request or failed it, 0 when none was reached.
 func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 	r, cleanup := s.takeBody(w, r)
 	if r == nil {

@@ -19,12 +19,14 @@ func TestFrontRefusesConflictingFraming(t *testing.T) {
 		{"te in http/1.0", "POST /front HTTP/1.0\r\nHost: " + host + "\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n" + chunked},
 		{"after a clean request", "GET /first HTTP/1.1\r\nHost: " + host + "\r\n\r\n" +
 			"POST /front HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked},
+		{"after OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: " + host + "\r\n\r\n" +
+			"POST /front HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked},
 		{"two content-lengths", "POST /front HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 4\r\nContent-Length: 45\r\n\r\n" + "abcd" + hidden},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			resp, body, closed := z.rawExchange(t, c.req)
-			if c.name == "after a clean request" { // the clean one is answered; the next is refused
+			if strings.HasPrefix(c.name, "after ") { // the clean one is answered; the next is refused
 				if resp.StatusCode != 200 || !strings.Contains(body, "HTTP/1.1 400 Bad Request") || !closed {
 					t.Errorf("status %d, then %q, connection closed %v; want 200, then 400 and closed", resp.StatusCode, body, closed)
 				}

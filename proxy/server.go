@@ -69,8 +69,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) 
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: ReadHeaderTimeout, IdleTimeout: s.limits.IdleTimeout,
 		// net/http allows 4 KiB over MaxHeaderBytes; take them off, so the limit is the number the user set.
 		MaxHeaderBytes: max(1, s.limits.MaxHeaderSize-4096), ConnContext: connContext,
-		DisableGeneralOptionsHandler: true,
-		ErrorLog:                     log.New(busWriter{s.bus, s.routes[0].cfg.Name}, "", 0)}
+		ErrorLog: log.New(busWriter{s.bus, s.routes[0].cfg.Name}, "", 0)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(framedListener{ln}) }()
 	select {

@@ -44,6 +44,15 @@ func (c *framedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// CloseWrite lets net/http half-close the connection after refusing a request,
+// so that the client reads the refusal before the connection goes.
+func (c *framedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 type connKey struct{}
 
 // connContext makes the connection reachable from its requests.

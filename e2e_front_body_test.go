@@ -12,20 +12,20 @@ import (
 )
 
 // slowUploads starts n uploads of size bytes that each send one byte every gap,
-// and returns once every one has sent its header and first byte; stop ends them
-// and returns how many were answered.
-func slowUploads(t *testing.T, z *zooRun, n, size int, gap time.Duration) (stop func() int) {
+// and returns once every one has sent its header and first byte. answered tells
+// how many got their answer so far; stop ends them.
+func slowUploads(t *testing.T, z *zooRun, n, size int, gap time.Duration) (answered func() int, stop func()) {
 	t.Helper()
 	done := make(chan struct{})
-	var started, answered sync.WaitGroup
+	var started, ended sync.WaitGroup
 	var finished atomic.Int32
 	conns := make([]net.Conn, n)
 	for i := range conns {
 		conns[i] = z.dial(t)
 		started.Add(1)
-		answered.Add(1)
+		ended.Add(1)
 		go func(c net.Conn) {
-			defer answered.Done()
+			defer ended.Done()
 			fmt.Fprintf(c, "POST /upload HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\nx", hostOf(z.URL), size)
 			started.Done()
 			tick := time.NewTicker(gap)
@@ -47,32 +47,28 @@ func slowUploads(t *testing.T, z *zooRun, n, size int, gap time.Duration) (stop 
 		}(conns[i])
 	}
 	started.Wait()
-	return func() int {
+	return func() int { return int(finished.Load()) }, func() {
 		close(done)
 		for _, c := range conns {
 			c.Close()
 		}
-		answered.Wait()
-		return int(finished.Load())
+		ended.Wait()
 	}
 }
 
 // Slow uploads hold no worker: while 20 clients send their bodies a byte at a
-// time, a plain GET is answered at once, long before any upload is complete.
+// time, a plain GET is answered before any upload body can be complete.
 func TestFrontSlowUploadsHoldNoWorker(t *testing.T) {
-	z, dir := startFront(t, "")
-	const uploads, size, gap = 20, 100, 100 * time.Millisecond // each upload takes 10 s
-	stop := slowUploads(t, z, uploads, size, gap)
+	z, _ := startFront(t, "")
+	const uploads, size, gap = 20, 100, 100 * time.Millisecond
+	answered, stop := slowUploads(t, z, uploads, size, gap)
+	defer stop()
+	firstComplete := time.Now().Add((size - 1) * gap) // no upload body is whole before this
 	code, took := z.timedGet(t, "/plain", 60*time.Second)
-	for _, h := range hits(t, dir) {
-		if strings.HasPrefix(h, "POST /upload") {
-			t.Errorf("an upload reached the app before its body was complete: %q", h)
-		}
-	}
-	done := stop()
-	t.Logf("plain GET during %d slow uploads: status %d in %s (uploads complete by then: %d)", uploads, code, took.Round(time.Millisecond), done)
-	if code != 200 {
-		t.Errorf("plain GET during slow uploads: status %d", code)
+	early := time.Now().Before(firstComplete)
+	t.Logf("plain GET during %d slow uploads: status %d in %s; uploads answered before it: %d", uploads, code, took.Round(time.Millisecond), answered())
+	if code != 200 || !early {
+		t.Errorf("the plain GET got %d only after the first upload body could be complete: it waited for the uploads", code)
 	}
 }
 

@@ -143,6 +143,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuseFraming(cw, r, rt)
 	case !s.hosts.allows(r.Host):
 		s.refuseHost(cw, r, rt)
+	case r.URL.Path != "" && r.URL.Path[0] != '/': // "GET * HTTP/1.1"; net/http answers OPTIONS * itself
+		writePage(cw, r, page{Status: http.StatusBadRequest, Title: "Bad Request",
+			Message: fmt.Sprintf("zoo-dev serves paths that start with /, not %q.", r.URL.Path)})
 	case rt == nil:
 		writePage(cw, r, pageNotFound(r.URL.Path))
 	default:

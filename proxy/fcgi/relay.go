@@ -9,7 +9,7 @@ import (
 // stream copies the response body to the client, reading the worker as fast as
 // it writes (nginx's proxy_buffering). A response that is complete before a read
 // must wait for the worker is written in one go, with no other goroutine. Any
-// other response gets a spool: a goroutine writes to the client while this one
+// other response gets a backlog: a goroutine writes to the client while this one
 // goes on reading the worker into memory, then into a temp file, so a slow
 // client never holds the worker's slot. Whatever has arrived is flushed to the
 // client whenever the worker has nothing more yet, so streamed responses (SSE,
@@ -18,7 +18,7 @@ func stream(w http.ResponseWriter, rc *http.ResponseController, resp *Response) 
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
-	n, handed := 0, 0 // bytes in buf; how many of them went to the spool
+	n, handed := 0, 0 // bytes in buf; how many of them went to the backlog
 	var sp *backlog
 	handOff := func() {
 		if sp == nil {

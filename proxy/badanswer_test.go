@@ -143,16 +143,21 @@ func TestBrokenAnswersAreExplained(t *testing.T) {
 			sub.Drain(nil)
 			path := "/" + strings.ReplaceAll(c.name, " ", "-")
 			start := time.Now()
-			status := 0
+			status, page := 0, ""
 			resp, err := http.Get(hs.URL + path)
 			if err == nil {
 				status = resp.StatusCode
-				_, err = io.Copy(io.Discard, resp.Body)
+				var b []byte
+				b, err = io.ReadAll(resp.Body)
+				page = string(b)
 				resp.Body.Close()
 			}
 			took := time.Since(start)
 			if status != c.status || (err != nil) != (c.status == 0) {
 				t.Errorf("status %d, error %v; want status %d", status, err, c.status)
+			}
+			if resp != nil && c.status == 502 && strings.Contains(page, "starts a new one") != c.closed {
+				t.Errorf("the page promises a new worker for a worker that is alive, or not for one that is gone:\n%s", page)
 			}
 			line, access := failureEvents(t, sub, path)
 			t.Logf("%s: %d in %s: %q", c.name, status, took.Round(time.Millisecond), line)

@@ -9,7 +9,7 @@ import (
 )
 
 // BuildParams returns the FastCGI params for r served by an app mounted at
-// scriptName (DESIGN.md §5 rule 8): SCRIPT_NAME is the mount prefix ("" at
+// scriptName: SCRIPT_NAME is the mount prefix ("" at
 // "/"), PATH_INFO the decoded rest of the path ("/" at the root, never empty),
 // headers become HTTP_* with repeated values joined by ", " ("; " for Cookie).
 // The Proxy header is dropped (httpoxy), and so are header names holding "_",

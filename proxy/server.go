@@ -2,6 +2,12 @@
 // app's current generation of workers through a FastCGI pool, waits a bounded time
 // while a generation starts, answers with its own pages when the app cannot, and
 // reports every request as an event.
+//
+// It keeps hostile or slow clients away from the workers, within the site's
+// config.Limits: a request body is read whole before a worker is asked, a client
+// that stops reading is dropped after the write timeout, requests with conflicting
+// framing and Host names that are not allowed are refused before anything reaches
+// the app, and every 502 or 504 is one log line with the worker's pid and the reason.
 package proxy
 
 import (

@@ -39,6 +39,9 @@ cross:
 fuzz:
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzLoadWebConfig$$' -fuzztime 4s
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzLoadTOML$$' -fuzztime 4s
+	$(GO) test ./proxy/fcgi -run '^$$' -fuzz '^FuzzRecordReader$$' -fuzztime 4s
+	$(GO) test ./proxy/fcgi -run '^$$' -fuzz '^FuzzParams$$' -fuzztime 4s
+	$(GO) test ./proxy -run '^$$' -fuzz '^FuzzFraming$$' -fuzztime 4s
 
 ## bench-deps: the reference tools the benchmarks compare against (Debian packages)
 bench-deps:

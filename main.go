@@ -56,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.noTUI, "no-tui", false, "headless: print every event as one line on stdout")
 	fs.StringVar(&o.configFile, "config", "", "a zoo.toml or web.config to use instead of looking in DIR")
 	fs.IntVar(&o.workers, "workers", 0, "fixed worker count for every app (overrides the file)")
+	o.limits = addLimitFlags(fs)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -72,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 1 {
 		o.dir = fs.Arg(0)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	go func() {
 		<-ctx.Done()

@@ -23,6 +23,7 @@ type runOptions struct {
 	dir, configFile, listen string
 	noTUI                   bool
 	workers                 int
+	limits                  *limitFlags
 }
 
 // shutdownGrace bounds how long in-flight HTTP requests get when zoo-dev stops.
@@ -41,6 +42,7 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	o.limits.apply(&site.Limits)
 	addr := site.Listen
 	if o.listen != "" {
 		addr = o.listen

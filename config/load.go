@@ -29,6 +29,7 @@ type draft struct {
 	warnings []string
 	static   []draftStatic // web.config scopes that only remove handlers
 	orphan   *wcHandler    // web.config: a handler for an <httpPlatform> the file lacks
+	limits   *Limits       // nil when the file sets none
 }
 
 // draftApp is one application as written in the file.

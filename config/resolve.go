@@ -34,8 +34,11 @@ type resolver struct {
 func resolve(d *draft, pf *pythonFinder) (*Site, error) {
 	r := &resolver{d: d, pf: pf, s: &Site{
 		File: d.file, Format: d.format, Listen: DefaultListen, Engines: d.engines,
-		Warnings: d.warnings, Apps: []*App{},
+		Warnings: d.warnings, Apps: []*App{}, Limits: DefaultLimits(),
 	}}
+	if d.limits != nil {
+		r.s.Limits = *d.limits
+	}
 	if d.listen != "" {
 		if err := checkListen(d.listen); err != nil {
 			return nil, r.err(d.listenAt, "", "listen", d.listen, err.Error())

@@ -28,6 +28,8 @@ type Site struct {
 	// Static are the folders IIS serves as plain files because their web.config removes
 	// the app's handler; empty for zoo.toml.
 	Static []StaticFolder `json:"static,omitempty"`
+	// Limits are the HTTP front's limits; DefaultLimits() unless zoo.toml sets them.
+	Limits Limits `json:"limits"`
 	// Warnings are non-fatal findings (e.g. "python2.7 not installed, using python3.11"),
 	// each one line naming the file.
 	Warnings []string `json:"warnings,omitempty"`

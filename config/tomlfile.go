@@ -115,7 +115,10 @@ func (t *tomlReader) topKey(name string, at pos) error {
 		}
 		return nil
 	}
-	return t.unknown(name, at, tomlTopKeys)
+	if ok, err := t.limitKey(name, at); ok {
+		return err
+	}
+	return t.unknown(name, at, append(tomlTopKeys, limitKeys...))
 }
 
 // unknown reports a key zoo.toml does not have, suggesting a near spelling.

@@ -72,6 +72,9 @@ func pageForError(rt *route, res fcgi.Result, snap snapshot, stderr []string) pa
 	case http.StatusBadGateway:
 		p.Title = "Bad Gateway"
 		p.Message = fmt.Sprintf("The worker serving this request failed (%v). zoo-dev starts a new one.", res.Err)
+		if !errors.Is(res.Err, fcgi.ErrBackendClosed) && !errors.Is(res.Err, fcgi.ErrDial) {
+			p.Message = fmt.Sprintf("The worker's answer to this request was broken (%v).", res.Err)
+		}
 		if len(stderr) > 0 {
 			p.Message += " Its last lines on stderr:"
 			p.Lines = stderr

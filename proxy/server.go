@@ -2,6 +2,12 @@
 // app's current generation of workers through a FastCGI pool, waits a bounded time
 // while a generation starts, answers with its own pages when the app cannot, and
 // reports every request as an event.
+//
+// It keeps hostile or slow clients away from the workers, within the site's
+// config.Limits: a request body is read whole before a worker is asked, a client
+// that stops reading is dropped after the write timeout, requests with conflicting
+// framing and Host names that are not allowed are refused before anything reaches
+// the app, and every 502 or 504 is one log line with the worker's pid and the reason.
 package proxy
 
 import (
@@ -27,13 +33,17 @@ type Server struct {
 	byName map[string]*route
 	bus    *event.Bus
 	static staticFolders // folders served as plain files, longest prefix first
+	limits config.Limits
+	hosts  *hostPolicy // set by Run, from the listen address
+	warned warnOnce
 }
 
 var _ host.Frontend = (*Server)(nil)
 
 // New returns a server for the apps of site that reports requests to bus.
 func New(site *config.Site, bus *event.Bus) *Server {
-	s := &Server{byName: map[string]*route{}, bus: bus, static: newStaticFolders(site.Static)}
+	s := &Server{byName: map[string]*route{}, bus: bus, static: newStaticFolders(site.Static), limits: limitsOf(site.Limits)}
+	s.hosts = newHostPolicy(s.limits.AllowedHosts, nil)
 	for _, a := range site.Apps {
 		rt := newRoute(a)
 		s.routes = append(s.routes, rt)
@@ -55,13 +65,19 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
+// ReadHeaderTimeout bounds how long a client may take to send a request's header.
+const ReadHeaderTimeout = 30 * time.Second
+
 // Run answers HTTP on ln until ctx is done, then shuts down: it stops accepting and
 // gives in-flight requests up to grace to finish.
 func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second,
+	s.hosts = newHostPolicy(s.limits.AllowedHosts, ln.Addr())
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: ReadHeaderTimeout, IdleTimeout: s.limits.IdleTimeout,
+		// net/http allows 4 KiB over MaxHeaderBytes; take them off, so the limit is the number the user set.
+		MaxHeaderBytes: max(1, s.limits.MaxHeaderSize-4096), ConnContext: connContext,
 		ErrorLog: log.New(busWriter{s.bus}, "", 0)}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(framedListener{ln}) }()
 	select {
 	case err := <-errc:
 		return err
@@ -126,40 +142,59 @@ func (s *Server) match(path string) *route {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rt := s.match(r.URL.Path)
-	if s.static.serve(w, r, rt) {
-		return
-	}
-	cw := &countingWriter{ResponseWriter: w}
+	cw := &countingWriter{ResponseWriter: w, timeout: s.limits.WriteTimeout}
 	var worker int
-	if rt == nil {
+	switch {
+	case conflictingFraming(r):
+		s.refuseFraming(cw, r, rt)
+	case !s.hosts.allows(r.Host):
+		s.refuseHost(cw, r, rt)
+	case r.URL.Path != "" && r.URL.Path[0] != '/': // "GET * HTTP/1.1"; net/http answers OPTIONS * itself
+		writePage(cw, r, page{Status: http.StatusBadRequest, Title: "Bad Request",
+			Message: fmt.Sprintf("zoo-dev serves paths that start with /, not %q.", r.URL.Path)})
+	case s.static.serve(cw, r, rt): // a static folder: no access event, as before
+		return
+	case rt == nil:
 		writePage(cw, r, pageNotFound(r.URL.Path))
-	} else {
+	default:
 		worker = s.forward(cw, r, rt)
 	}
 	if rt != nil {
-		status := cw.status()
-		switch {
-		case cw.broken != nil:
-			status = fcgi.StatusFor(cw.broken)
-			s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
-				Level: event.LevelError, Worker: worker,
-				Text: fmt.Sprintf("%s %s: response cut off: %v", r.Method, r.RequestURI, cw.broken)})
-		case !cw.wrote && r.Context().Err() != nil:
-			status = fcgi.StatusClientClosed // the client went away before an answer
-		}
-		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
-			Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
-			Duration: time.Since(start), Worker: worker}})
-		if cw.broken != nil {
-			panic(http.ErrAbortHandler) // the client sees a cut response, not a complete one
-		}
+		s.report(rt, r, cw, worker, start)
+	}
+}
+
+// report publishes the request's access event, and the line that explains a
+// response cut off by its worker; a cut response is then aborted, so the client
+// never takes it for a complete one.
+func (s *Server) report(rt *route, r *http.Request, cw *countingWriter, worker int, start time.Time) {
+	status := cw.status()
+	switch {
+	case cw.broken != nil:
+		status = fcgi.StatusFor(cw.broken)
+		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
+			Level: event.LevelError, Worker: worker,
+			Text: fmt.Sprintf("%s %s: %d from worker %d: response cut off: %v", r.Method, r.RequestURI, status, worker, cw.broken)})
+	case cw.gone || !cw.wrote && r.Context().Err() != nil:
+		status = fcgi.StatusClientClosed // the client went away before the answer was done
+	}
+	s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
+		Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
+		Duration: time.Since(start), Worker: worker}})
+	if cw.broken != nil {
+		panic(http.ErrAbortHandler)
 	}
 }
 
 // forward waits for a serving generation (bounded by the app's start timeout) and
 // sends the request to it; it answers with a page when it cannot. It returns the pid
-// of the worker that served the request, 0 when none did.
+// of the worker that served the request or failed it, 0 when none was reached.
 func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
+	r, cleanup := s.takeBody(w, r)
+	if r == nil {
+		return 0
+	}
+	defer cleanup()
 	var deadline <-chan time.Time // made when the first wait begins
 	for {
 		snap := rt.snapshot()
@@ -168,15 +203,21 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			res := snap.pool.forward(w, r, rt.prefix, func(pid int, line string) {
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
-			if res.Started && res.Err != nil && fcgi.StatusFor(res.Err) != fcgi.StatusClientClosed {
-				w.broken = res.Err // the worker failed mid-response
+			if res.Started && res.Err != nil {
+				if fcgi.StatusFor(res.Err) == fcgi.StatusClientClosed {
+					w.gone = true
+				} else {
+					w.broken = res.Err // the worker failed mid-response
+				}
 			}
 			if res.Err == nil || res.Started {
 				return res.Backend
 			}
 			if !retryable(res.Err) {
-				writePage(w, r, pageForError(rt, res, snap, rt.stderrOf(backendOf(res.Err))))
-				return backendOf(res.Err) // the worker that failed, for the access event
+				pid := backendOf(res.Err)
+				s.logFailure(rt, r, res.Status, pid, res.Err)
+				writePage(w, r, pageForError(rt, res, snap, rt.lastWords(res.Err)))
+				return pid
 			}
 		case snap.status.State == event.StateFailed:
 			writePage(w, r, pageFailed(rt, snap.status))

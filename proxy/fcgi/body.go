@@ -25,8 +25,8 @@ func requestBody(req *Request) (io.Reader, int64, func(), error) {
 	return spool(req.Body)
 }
 
-// spool reads r to the end: into memory up to 1 MiB, then into a temp file
-// that the returned cleanup removes.
+// spool reads r to the end: into memory up to 1 MiB, then into an unlinked
+// temp file that the returned cleanup closes.
 func spool(r io.Reader) (io.Reader, int64, func(), error) {
 	head, err := io.ReadAll(io.LimitReader(r, spoolMemory+1))
 	if err != nil {
@@ -39,10 +39,8 @@ func spool(r io.Reader) (io.Reader, int64, func(), error) {
 	if err != nil {
 		return nil, 0, noCleanup, fmt.Errorf("spool request body: %w", err)
 	}
-	cleanup := func() {
-		f.Close()
-		os.Remove(f.Name())
-	}
+	os.Remove(f.Name()) // open until sent; gone even if zoo-dev is killed
+	cleanup := func() { f.Close() }
 	if _, err := f.Write(head); err != nil {
 		cleanup()
 		return nil, 0, noCleanup, fmt.Errorf("spool request body: %w", err)

@@ -1,6 +1,7 @@
 // Package fcgi is zoo-dev's FastCGI client: a bounded connection pool per
 // generation of workers, one request per connection, streamed in both
-// directions.
+// directions. The worker's answer is read as fast as it comes and held for a
+// slow client, so a worker's slot is free as soon as the app is done.
 package fcgi
 
 import (

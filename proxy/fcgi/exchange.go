@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -31,7 +32,10 @@ type exchange struct {
 	stdin     chan struct{} // closed when the STDIN writer exits; nil without one
 	stdinLast atomic.Bool   // the writer holds the whole body and sends the last record
 	stdinErr  error         // valid once stdin is closed
-	released  atomic.Bool
+
+	mu       sync.Mutex  // orders release against abort
+	released bool        // the slot and the connection went back to the pool
+	aborted  atomic.Bool // the client failed: the connection was closed under the reader
 }
 
 func newExchange(p *Pool, ctx context.Context, c *conn, stderr func(int, string)) *exchange {
@@ -107,6 +111,8 @@ func (x *exchange) copyStdin(body io.Reader, n int64) error {
 // classify wraps a socket error with the sentinel that says what happened.
 func (x *exchange) classify(op string, err error) error {
 	switch {
+	case x.aborted.Load():
+		return fmt.Errorf("%s: %w", op, ErrClientGone)
 	case x.ctx.Err() != nil:
 		return fmt.Errorf("%s: %w", op, x.ctx.Err())
 	case x.pool.isClosed():
@@ -243,14 +249,30 @@ func (x *exchange) stdinClean() bool {
 }
 
 func (x *exchange) release(reuse bool, err error) {
-	if !x.released.CompareAndSwap(false, true) {
+	x.mu.Lock()
+	done := x.released
+	x.released = true
+	x.mu.Unlock()
+	if done {
 		return
 	}
-	if !x.stop() {
+	if !x.stop() || x.aborted.Load() {
 		reuse = false
 	}
 	x.c.rd.beforeRead = nil
 	x.pool.put(x.c.be, x.c, reuse, err)
+}
+
+// abort closes the connection under a reader that is still busy with the
+// response, because the client failed; after release it does nothing, since the
+// connection may serve another request by then.
+func (x *exchange) abort() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.released {
+		x.aborted.Store(true)
+		x.c.nc.Close()
+	}
 }
 
 // Read returns the response body.

@@ -1,8 +1,6 @@
 package fcgi
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -30,9 +28,9 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string, onStderr func(worker int, line string)) Result {
 	rc := http.NewResponseController(w)
 	rc.EnableFullDuplex() // read the request body while the response is written
-	fl := &flusher{rc: rc}
+	rl := &relay{w: w, rc: rc}
 	req := &Request{Params: BuildParams(r, scriptName), Body: r.Body, ContentLength: r.ContentLength,
-		Stderr: onStderr, BeforeWait: fl.flush}
+		Stderr: onStderr, BeforeWait: rl.wait}
 	if r.Body == nil || r.Body == http.NoBody {
 		req.Body, req.ContentLength = nil, 0
 	}
@@ -49,7 +47,7 @@ func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string,
 		delete(h, k)
 	}
 	w.WriteHeader(resp.StatusCode)
-	res.Bytes, res.Err = stream(w, fl, resp)
+	res.Bytes, res.Err = rl.stream(resp)
 	resp.Body.Close()
 	finishBody(rc, resp.StdinDone())
 	return res
@@ -75,48 +73,6 @@ func finishBody(rc *http.ResponseController, done <-chan struct{}) {
 	case <-t.C:
 		if rc.SetReadDeadline(time.Now()) == nil {
 			<-done
-		}
-	}
-}
-
-// flusher flushes the response to the client when something was written since
-// the last flush. Nothing is written before the header, so its first flush comes
-// after the header is sent. Request.BeforeWait calls it from the goroutine that
-// reads the response, which is the one that writes it.
-type flusher struct {
-	rc    *http.ResponseController
-	dirty bool
-}
-
-func (f *flusher) flush() {
-	if f.dirty {
-		f.rc.Flush()
-		f.dirty = false
-	}
-}
-
-// stream copies the body; the flusher runs before every read that may wait for
-// the worker.
-func stream(w http.ResponseWriter, fl *flusher, resp *Response) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
-	fl.dirty = true // the header
-	var total int64
-	for {
-		n, err := resp.Body.Read(buf)
-		if n > 0 {
-			fl.dirty = true
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return total, fmt.Errorf("write response: %w: %w", ErrClientGone, werr)
-			}
-			total += int64(n)
-		}
-		if err != nil {
-			if err == io.EOF {
-				return total, nil
-			}
-			return total, err
 		}
 	}
 }

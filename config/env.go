@@ -22,11 +22,15 @@ const (
 	VarWSGILog        = "WSGI_LOG"
 	VarWSGIRestart    = "WSGI_RESTART_FILE_REGEX"
 	djangoWfastcgiApp = "django.core.wsgi.get_wsgi_application()"
+	// DefaultWatchMask is watched when WATCH_FILE_CHANGES_MASK is not set at all;
+	// set to "" it turns watching off.
+	DefaultWatchMask = "*.py"
 )
 
 var (
-	// wsgiAppForm is module.attr or module:attr, with dotted Python identifiers.
-	wsgiAppForm = regexp.MustCompile(`^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\.[A-Za-z_]\w*|:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)$`)
+	// wsgiAppForm is module.attr or module:attr, with dotted Python identifiers; module:factory()
+	// names an app factory (Flask's create_app()) that the worker calls once.
+	wsgiAppForm = regexp.MustCompile(`^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\.[A-Za-z_]\w*|:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\(\))?)$`)
 	// dottedName is a Python module path such as mysite.settings.
 	dottedName = regexp.MustCompile(`^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$`)
 )
@@ -58,6 +62,9 @@ func (r *resolver) env(da *draftApp, a *App) error {
 		}
 		index[key] = len(a.Env)
 		a.Env = append(a.Env, EnvVar{Name: v.name, Value: value})
+	}
+	if _, set := lookupEnv(a.Env, VarWatchMask); !set && a.WatchRegex == "" && r.isPythonEngine(a.Engine) {
+		a.WatchMasks = []string{DefaultWatchMask} // reload on save unless the file says otherwise
 	}
 	if a.WSGIApp == "" && a.DjangoSettings == "" && r.isPythonEngine(a.Engine) {
 		at := da.envAt
@@ -100,7 +107,7 @@ func (r *resolver) setting(da *draftApp, a *App, v draftVar, value string) error
 			return nil
 		}
 		if !wsgiAppForm.MatchString(value) {
-			return bad("not a WSGI callable; use module.attr or module:attr, e.g. wsgi.application")
+			return bad("not a WSGI callable; use module.attr or module:attr (a factory: module:create_app()), e.g. wsgi.application")
 		}
 		a.WSGIApp = value
 	case VarDjango:

@@ -167,6 +167,9 @@ func (f *Found) TOML() []byte {
 	} else {
 		fmt.Fprintf(&b, "WSGI_APP = %s\n", tomlString(f.WSGIApp))
 	}
+	if f.Kind == "Flask" {
+		b.WriteString("FLASK_DEBUG = \"1\"   # Flask lets exceptions through to zoo-dev's exception page\n")
+	}
 	fmt.Fprintf(&b, "WATCH_FILE_CHANGES_MASK = %q   # \"\" turns reload on save off\n", DefaultWatchMask)
 	return []byte(b.String())
 }
@@ -174,6 +177,11 @@ func (f *Found) TOML() []byte {
 // WebConfig is the same app in Helicon Zoo's web.config form.
 func (f *Found) WebConfig() []byte {
 	name := xmlAttr(f.Name)
+	flaskDebug := ""
+	if f.Kind == "Flask" {
+		flaskDebug = `<add name="FLASK_DEBUG" value="1" />
+        `
+	}
 	v := `<add name="WSGI_APP" value="` + xmlAttr(f.WSGIApp) + `" />`
 	if f.Django != "" {
 		v = `<add name="DJANGO_SETTINGS_MODULE" value="` + xmlAttr(f.Django) + `" />`
@@ -186,7 +194,7 @@ func (f *Found) WebConfig() []byte {
       <environmentVariables>
         <add name="PYTHONPATH" value="%APPL_PHYSICAL_PATH%;%PYTHONPATH%" />
         ` + v + `
-        <add name="WATCH_FILE_CHANGES_MASK" value="` + DefaultWatchMask + `" />
+        ` + flaskDebug + `<add name="WATCH_FILE_CHANGES_MASK" value="` + DefaultWatchMask + `" />
       </environmentVariables>
     </application>
   </heliconZoo>

@@ -1,0 +1,17 @@
+"""An app factory whose app raises in the app's own code, below a library-like helper."""
+import json
+
+
+def lookup(key):
+    table = {"a": 1}
+    return table[key]  # the failing line
+
+
+def create_app():
+    def application(environ, start_response):
+        if environ["PATH_INFO"] == "/ok":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"made by the factory"]
+        # a library frame (json) on the way to the app's own failing line
+        return json.loads('"x"', object_hook=None) and [lookup(environ["QUERY_STRING"])]
+    return application

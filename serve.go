@@ -52,6 +52,9 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 		return err
 	}
 	srv := proxy.New(site, bus)
+	if o.noLiveReload {
+		srv.DisableLiveReload()
+	}
 	h, err := host.New(site, host.Options{Bus: bus, Frontend: srv, Workers: o.workers})
 	if err != nil {
 		ln.Close()

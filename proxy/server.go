@@ -27,13 +27,14 @@ type Server struct {
 	routes []*route // longest prefix first
 	byName map[string]*route
 	bus    *event.Bus
+	live   *liveReload
 }
 
 var _ host.Frontend = (*Server)(nil)
 
 // New returns a server for the apps of site that reports requests to bus.
 func New(site *config.Site, bus *event.Bus) *Server {
-	s := &Server{byName: map[string]*route{}, bus: bus}
+	s := &Server{byName: map[string]*route{}, bus: bus, live: newLiveReload(bus, site.Apps[0].Name)}
 	for _, a := range site.Apps {
 		rt := newRoute(a)
 		s.routes = append(s.routes, rt)
@@ -60,6 +61,7 @@ func Listen(addr string) (net.Listener, error) {
 func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog: log.New(busWriter{s.bus, s.routes[0].cfg.Name}, "", 0)}
+	hs.RegisterOnShutdown(s.live.shutdown)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -79,8 +81,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) 
 func (s *Server) Serve(app string, gen int, workers []host.Endpoint) {
 	if rt := s.byName[app]; rt != nil {
 		rt.serve(gen, workers, s.fcgiOptions(rt))
+		s.live.served(app, gen)
 	}
 }
+
+// DisableLiveReload stops injecting the live refresh script into HTML pages.
+func (s *Server) DisableLiveReload() { s.live.disable() }
 
 // Retire implements host.Frontend.
 func (s *Server) Retire(ctx context.Context, app string, gen int) error {
@@ -124,6 +130,10 @@ func (s *Server) match(path string) *route {
 
 // ServeHTTP routes the request to its app and reports it as an event.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == EventsPath {
+		s.live.serveEvents(w, r)
+		return
+	}
 	start := time.Now()
 	rt := s.match(r.URL.Path)
 	cw := &countingWriter{ResponseWriter: w}
@@ -162,9 +172,11 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 		snap := rt.snapshot()
 		switch {
 		case snap.pool != nil:
-			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(pid int, line string) {
+			lw := s.live.wrap(w, r, rt.cfg.Name)
+			res := fcgi.Forward(lw, r, snap.pool, rt.prefix, func(pid int, line string) {
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
+			lw.finish(res.Err == nil)
 			if res.Started && res.Err != nil && fcgi.StatusFor(res.Err) != fcgi.StatusClientClosed {
 				w.broken = res.Err // the worker failed mid-response
 			}

@@ -50,6 +50,7 @@ type app struct {
 	queued     *launch        // a launch asked for while a deploy runs: it starts when the deploy ends
 	needDeploy bool           // the last deploy did not succeed: every launch deploys first
 	lastCrash  []string       // the last crash in the serving generation, for the pages
+	reloadErr  string         // why the newest launch failed while an older generation serves
 	crashes    []time.Time    // recent crash times, for backoff and crash-loop reports
 	jobs       sync.WaitGroup // launches, replacements and retirements in flight
 	scaler     autoscaler
@@ -106,7 +107,7 @@ func (a *app) pushStatus(errText string) {
 	if a.state == event.StateFailed {
 		st.Err, st.DeployFailed = errText, a.failedIn == "deploy"
 	}
-	st.Crash = a.lastCrash
+	st.Crash, st.ReloadErr = a.lastCrash, a.reloadErr
 	a.front.SetStatus(a.name, st)
 }
 

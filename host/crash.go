@@ -29,10 +29,10 @@ func (a *app) workerExited(ctx context.Context, lc *loopChans, e workerExit) {
 	e.w.stop(0) // the group's leftovers and the socket
 	a.front.Serve(a.name, e.gen.id, e.gen.endpoints(a.spec.cfg.Threads))
 	delay := a.noteCrash()
-	a.logf(event.LevelError, "worker %d exited with status %d: %s; restarting in %s",
-		e.w.pid(), e.w.proc.exitCode(), e.w.tail.last(), delay)
-	a.lastCrash = append([]string{fmt.Sprintf("worker %d exited with status %d; its last lines on stderr:",
-		e.w.pid(), e.w.proc.exitCode())}, e.w.tail.Lines()...)
+	how := exitText(e.w.proc.cmd.ProcessState)
+	a.logf(event.LevelError, "worker %d %s: %s; restarting in %s", e.w.pid(), how, e.w.tail.last(), delay)
+	a.lastCrash = append([]string{fmt.Sprintf("worker %d %s; its last lines on stderr:", e.w.pid(), how)},
+		e.w.tail.Lines()...)
 	a.pushStatus("")
 	lc.pending++
 	if lc.replace == nil {

@@ -28,7 +28,7 @@ func (g *generation) endpoints(threads int) []Endpoint {
 	eps := make([]Endpoint, 0, len(g.workers))
 	for _, w := range g.workers {
 		eps = append(eps, Endpoint{PID: w.pid(), Network: w.network, Address: w.address,
-			MaxConns: threads, KeepConn: w.keepConn, Stderr: w.lastStderr})
+			MaxConns: threads, KeepConn: w.keepConn, Stderr: w.lastStderr, Died: w.died})
 	}
 	return eps
 }

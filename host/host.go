@@ -27,6 +27,9 @@ type Endpoint struct {
 	MaxConns int             // requests it serves at once
 	KeepConn bool            // it honours FCGI_KEEP_CONN (zoo-dev's worker); a custom engine may not
 	Stderr   func() []string // its last stderr lines, for a crash page
+	// Died, for a crash page, waits a moment for the worker to exit and says how it
+	// ended ("was killed by signal SIGKILL") and its stderr lines since the time given.
+	Died func(since time.Time) (how string, lines []string, exited bool)
 }
 
 // Status is what the frontend needs to answer for an app it cannot forward to.
@@ -37,6 +40,9 @@ type Status struct {
 	Err    string  // why the app is FAILED: a deploy status or an import traceback
 	// DeployFailed says the FAILED state comes from the deploy script (its output is in Deploy).
 	DeployFailed bool
+	// ReloadErr is why the newest code failed to start (a deploy status or an import
+	// traceback) while the previous generation keeps serving; empty when none failed.
+	ReloadErr string
 	// Crash is the last worker crash of the serving generation: a line that says which
 	// worker and how, then its last stderr lines. Empty when none crashed.
 	Crash []string

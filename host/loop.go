@@ -169,7 +169,7 @@ func (a *app) finishLaunch(ctx context.Context, lc *loopChans, r launchResult) {
 	}
 	old := a.serving
 	a.serving = r.gen
-	a.lastCrash = nil
+	a.lastCrash, a.reloadErr = nil, ""
 	lc.pending = 0 // replacements owed to the old generation: the new one is whole
 	a.front.Serve(a.name, r.gen.id, r.gen.endpoints(a.spec.cfg.Threads))
 	switched := time.Now()
@@ -203,6 +203,7 @@ func (a *app) failOrKeep(r launchResult, why string) {
 	if a.serving != nil {
 		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Reload: &event.ReloadInfo{
 			Trigger: r.trigger, Gen: a.serving.id, Err: summary(r.cause())}})
+		a.reloadErr = why
 		a.setState(event.StateRunning, fmt.Sprintf("still serving generation %d", a.serving.id))
 		return
 	}

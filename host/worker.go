@@ -173,6 +173,22 @@ func (w *worker) lastStderr() []string {
 	return w.tail.Lines()
 }
 
+// deathWait bounds how long a crash page waits for a worker whose connection broke to exit.
+const deathWait = 3 * time.Second
+
+// died waits a moment for the worker to exit, then says how it ended and what it
+// wrote on stderr since t; exited is false when it is still running.
+func (w *worker) died(t time.Time) (how string, lines []string, exited bool) {
+	timer := time.NewTimer(deathWait)
+	defer timer.Stop()
+	select {
+	case <-w.proc.done:
+		return exitText(w.proc.cmd.ProcessState), w.tail.since(t), true
+	case <-timer.C:
+		return "is still running", w.tail.since(t), false
+	}
+}
+
 // stop ends the worker by escalation and removes its socket.
 func (w *worker) stop(grace time.Duration) {
 	w.proc.stop(grace)
@@ -188,6 +204,7 @@ func (w *worker) stop(grace time.Duration) {
 type tail struct {
 	mu    sync.Mutex
 	lines []string
+	times []time.Time // when each line was read
 	n     int
 }
 
@@ -198,9 +215,25 @@ func (t *tail) add(l string) {
 	if len(t.lines) == t.n {
 		copy(t.lines, t.lines[1:])
 		t.lines = t.lines[:t.n-1]
+		copy(t.times, t.times[1:])
+		t.times = t.times[:t.n-1]
 	}
 	t.lines = append(t.lines, l)
+	t.times = append(t.times, time.Now())
 	t.mu.Unlock()
+}
+
+// since returns the kept lines read at or after from.
+func (t *tail) since(from time.Time) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for i, at := range t.times {
+		if !at.Before(from) {
+			out = append(out, t.lines[i])
+		}
+	}
+	return out
 }
 
 // Lines returns a copy of the kept lines, oldest first.

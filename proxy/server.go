@@ -168,9 +168,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // of the worker that served the request, 0 when none did.
 func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 	var deadline <-chan time.Time // made when the first wait begins
+	start := time.Now()
 	for {
 		snap := rt.snapshot()
 		switch {
+		case snap.pool != nil && snap.status.ReloadErr != "" && isNavigation(r):
+			writePage(w, r, pageReloadFailed(rt, snap.status, s.live.script(rt.cfg.Name)))
+			return 0
 		case snap.pool != nil:
 			lw := s.live.wrap(w, r, rt.cfg.Name)
 			res := fcgi.Forward(lw, r, snap.pool, rt.prefix, func(pid int, line string) {
@@ -184,7 +188,7 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 				return res.Backend
 			}
 			if !retryable(res.Err) {
-				writePage(w, r, pageForError(rt, res, snap, rt.stderrOf(backendOf(res.Err))))
+				writePage(w, r, pageForError(rt, r, res, snap, start))
 				return 0
 			}
 		case snap.status.State == event.StateFailed:

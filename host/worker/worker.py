@@ -1074,8 +1074,8 @@ def app_traceback(err):
             break
         tb = tb.tb_next
     text = "".join(traceback.format_exception(type(err), err, tb))
-    hint = missing_module_hint(err)
-    return text + (hint + "\n" if hint else "(%s)\n" % interpreter())
+    hint = missing_module_hint(err)    # last, where a one-line summary looks
+    return "%s could not import the app:\n%s%s" % (interpreter(), text, hint + "\n" if hint else "")
 
 
 def preload(path):

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/zoo-dev/zoo-dev/config"
@@ -141,7 +142,8 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if !config.NoConfigIn(dir) {
-		fmt.Fprintf(stderr, "zoo-dev init: %s already has a zoo.toml or web.config; init never overwrites it: edit it, or run zoo-dev check %s\n", dir, dir)
+		fmt.Fprintf(stderr, "zoo-dev init: %s already exists; init never overwrites files: edit it, or see what it says with zoo-dev check %s\n",
+			filepath.Join(dir, existingConfig(dir)), dir)
 		return 1
 	}
 	file, found, err := config.InitFound(dir, *webConfig)
@@ -151,6 +153,14 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "wrote %s for the %s; run it with: zoo-dev %s\n", file, found.What(), dir)
 	return 0
+}
+
+// existingConfig names the config file dir already has.
+func existingConfig(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, config.TOMLName)); err == nil {
+		return config.TOMLName
+	}
+	return config.WebConfigName
 }
 
 // isEmptyOrMissing reports whether dir has nothing a starter could overwrite.

@@ -170,7 +170,7 @@ func (f *Found) TOML() []byte {
 	if f.Kind == "Flask" {
 		b.WriteString("FLASK_DEBUG = \"1\"   # Flask lets exceptions through to zoo-dev's exception page\n")
 	}
-	fmt.Fprintf(&b, "WATCH_FILE_CHANGES_MASK = %q   # \"\" turns reload on save off\n", DefaultWatchMask)
+	fmt.Fprintf(&b, "# WATCH_FILE_CHANGES_MASK: %s when unset (reload on save); \"\" turns it off\n", DefaultWatchMask)
 	return []byte(b.String())
 }
 
@@ -194,7 +194,7 @@ func (f *Found) WebConfig() []byte {
       <environmentVariables>
         <add name="PYTHONPATH" value="%APPL_PHYSICAL_PATH%;%PYTHONPATH%" />
         ` + v + `
-        ` + flaskDebug + `<add name="WATCH_FILE_CHANGES_MASK" value="` + DefaultWatchMask + `" />
+        ` + flaskDebug + `<!-- WATCH_FILE_CHANGES_MASK: ` + DefaultWatchMask + ` when unset (reload on save); "" turns it off -->
       </environmentVariables>
     </application>
   </heliconZoo>

@@ -52,7 +52,7 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 		return err
 	}
 	srv := proxy.New(site, bus)
-	if o.noLiveReload {
+	if o.noLiveReload || site.NoLiveReload {
 		srv.DisableLiveReload()
 	}
 	h, err := host.New(site, host.Options{Bus: bus, Frontend: srv, Workers: o.workers})

@@ -27,6 +27,8 @@ type draft struct {
 	apps     []*draftApp
 	engines  map[string]*Engine
 	warnings []string
+
+	noLiveReload bool // zoo.toml's live_reload = false
 }
 
 // draftApp is one application as written in the file.

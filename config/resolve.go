@@ -34,7 +34,7 @@ type resolver struct {
 func resolve(d *draft, pf *pythonFinder) (*Site, error) {
 	r := &resolver{d: d, pf: pf, s: &Site{
 		File: d.file, Format: d.format, Listen: DefaultListen, Engines: d.engines,
-		Warnings: d.warnings, Apps: []*App{},
+		Warnings: d.warnings, Apps: []*App{}, NoLiveReload: d.noLiveReload,
 	}}
 	if d.listen != "" {
 		if err := checkListen(d.listen); err != nil {

@@ -70,3 +70,23 @@ func TestFoundConfigsLoad(t *testing.T) {
 		}
 	}
 }
+
+// Reload on save is on by default; an explicit empty WATCH_FILE_CHANGES_MASK turns it off,
+// and a set one keeps its meaning.
+func TestWatchDefault(t *testing.T) {
+	for _, c := range []struct{ env, want string }{
+		{"", "*.py"},
+		{"WATCH_FILE_CHANGES_MASK = \"\"\n", ""},
+		{"WATCH_FILE_CHANGES_MASK = \"*.html\"\n", "*.html"},
+	} {
+		dir := t.TempDir()
+		toml := "[[app]]\nname = \"a\"\n[app.env]\nWSGI_APP = \"app:app\"\n" + c.env
+		s, err := loadBytes(filepath.Join(dir, TOMLName), []byte(toml), onlyPython3())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(s.Apps[0].WatchMasks, " "); got != c.want {
+			t.Errorf("%q: masks %q, want %q", c.env, got, c.want)
+		}
+	}
+}

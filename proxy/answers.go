@@ -44,8 +44,8 @@ func pageFailed(rt *route, st host.Status) page {
 	p := page{Status: http.StatusInternalServerError, App: rt.cfg.Name, Refresh: 3}
 	if d := st.Deploy; st.DeployFailed && d != nil {
 		p.Title = "Deploy Failed"
-		p.Message = fmt.Sprintf("The deploy script of %s exited with status %d. Fix it and save, or press d in zoo-dev to deploy again.",
-			rt.cfg.Name, d.Status())
+		p.Message = fmt.Sprintf("The deploy script of %s exited with status %d%s. Fix it and save, or press d in zoo-dev to deploy again.",
+			rt.cfg.Name, d.Status(), ranWith(rt))
 		if d.LogFile() != "" {
 			p.Message += " Its output is in " + d.LogFile() + "."
 		} else {
@@ -83,6 +83,14 @@ type crash struct {
 	how    string   // "was killed by signal SIGKILL", "exited with status 3"
 	lines  []string // its stderr lines while it served the request
 	exited bool
+}
+
+// ranWith names the app's interpreter, for failures that may depend on it.
+func ranWith(rt *route) string {
+	if rt.cfg.Python == "" {
+		return ""
+	}
+	return " (run with " + rt.cfg.Python + "; --python picks another)"
 }
 
 // pageForError answers a request the workers did not, by the status of its error.

@@ -4,7 +4,8 @@
 Serves one WSGI application (PEP 3333) as a FastCGI 1.0 responder. zoo-dev embeds this file
 and starts it like this (a contract: keep it):
 
-  python3 -u worker.py (--app MODULE:ATTR | --app MODULE.ATTR | --django SETTINGS_MODULE)
+  python3 -u worker.py (--app MODULE:ATTR | --app MODULE.ATTR | --app MODULE:FACTORY()
+                        | --django SETTINGS_MODULE)    FACTORY() is called once, with no arguments
       [--root DIR]       put DIR at sys.path[0] and chdir there (default: the current folder)
       --bind unix:/path/to/sock | tcp:127.0.0.1:PORT    (PORT 0 picks a free port)
       [--threads N]      requests served at once (default 4); more wait their turn
@@ -30,8 +31,14 @@ FCGI_ABORT_REQUEST or a closed connection stops the app at its next read of the 
 next chunk; a request without a body runs on the connection's reader thread, so it sees a closed
 connection at its next chunk and an ABORT_REQUEST only once it ended. The request body streams into
 wsgi.input through a bounded buffer; each WSGI chunk is sent as soon as it is produced;
-wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in the app gives a
-500 (traceback on the worker's stderr); after the headers were sent it just ends the response.
+wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in the app before
+its response started gives a 500: for Accept: text/html an exception page (type and message, the
+app's frames with their source, library frames folded, this file's frames never), else one text
+line; the worker's stderr gets the traceback as one block whose first line is the app's FILE:LINE.
+After the headers were sent an exception just ends the response.
+
+Django: when the app is Django's handler, DEBUG is on and django.contrib.staticfiles is installed,
+static files are served as runserver does. An import failure names the interpreter.
 """
 
 import argparse

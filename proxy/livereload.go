@@ -117,6 +117,14 @@ func (l *liveReload) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// serving reports whether pages of app get the script: live refresh is on and a
+// generation serves.
+func (l *liveReload) serving(app string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.off && l.gens[app] != 0
+}
+
 // script is the tag injected into an app's page, or "" when live refresh is off.
 func (l *liveReload) script(app string) template.HTML {
 	tok, _ := l.token(app)
@@ -160,7 +168,7 @@ func (i *injector) WriteHeader(code int) {
 	h := i.Header()
 	i.sized = h.Get("Content-Length") != ""
 	i.hold = !i.head && (code == http.StatusOK || code >= 400) && strings.HasPrefix(strings.ToLower(h.Get("Content-Type")), "text/html") &&
-		h.Get("Content-Encoding") == "" && i.l.script(i.app) != ""
+		h.Get("Content-Encoding") == "" && i.l.serving(i.app)
 	if i.hold && forbidsInline(h.Values("Content-Security-Policy")) {
 		i.hold = false
 		i.l.warnCSP()

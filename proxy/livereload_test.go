@@ -128,3 +128,29 @@ func TestEventsStream(t *testing.T) {
 		t.Fatalf("after shutdown %q, want the end of the stream", got)
 	}
 }
+
+// A page load is a navigation; fetches and plain clients are not.
+func TestIsNavigation(t *testing.T) {
+	for _, c := range []struct {
+		mode, accept string
+		want         bool
+	}{
+		{"navigate", "text/html,application/xhtml+xml", true},
+		{"cors", "text/html", false},
+		{"no-cors", "*/*", false},
+		{"", "text/html,*/*", true}, // an older browser without Sec-Fetch headers
+		{"", "*/*", false},
+		{"", "", false},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if c.mode != "" {
+			r.Header.Set("Sec-Fetch-Mode", c.mode)
+		}
+		if c.accept != "" {
+			r.Header.Set("Accept", c.accept)
+		}
+		if got := isNavigation(r); got != c.want {
+			t.Errorf("Sec-Fetch-Mode %q Accept %q: navigation %v, want %v", c.mode, c.accept, got, c.want)
+		}
+	}
+}

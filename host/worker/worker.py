@@ -793,10 +793,12 @@ class ErrorReport:
     """An exception the app raised while serving a request: the block for the log, and
     the answer (an HTML page for a browser, one text line for other clients)."""
 
+    root = None    # the app's folder (--root); its files are the app's code
+
     def __init__(self, err, cgi):
         self.err, self.cgi = err, cgi
         me = os.path.abspath(__file__)
-        root = os.path.abspath(os.getcwd()) + os.sep
+        root = os.path.join(ErrorReport.root or os.getcwd(), "")
         libs = {os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
         self.frames = [Frame(fs.filename, fs.lineno, fs.name, root, libs)
                        for fs in traceback.extract_tb(err.__traceback__)
@@ -1186,6 +1188,7 @@ def main(argv=None):
     else:
         sys.path.insert(0, root)
     os.chdir(root)
+    ErrorReport.root = root
     if args.preload_file:
         preload(args.preload_file)
     if args.hold:

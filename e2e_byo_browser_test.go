@@ -226,6 +226,8 @@ func TestBrowserFeatures(t *testing.T) {
 		if code, _ := z.get("/note"); code != 200 {
 			t.Fatalf("GET /note: %d", code)
 		}
+		// zoo-dev has read that line before the next request begins.
+		z.waitLine(regexp.MustCompile(`an earlier request's line`), 10*time.Second)
 		req, _ := http.NewRequest("GET", z.URL+"/die", nil)
 		req.Header.Set("Accept", "text/html")
 		resp, err := http.DefaultClient.Do(req)

@@ -53,6 +53,10 @@ func TestExceptionPage(t *testing.T) {
 		t.Fatalf("page:\n%s", body)
 	}
 
+	if _, _, body := errorPageRequest(t, f, "/chained", "text/html"); !strings.Contains(body, "Raised from KeyError: &#x27;zz&#x27;") {
+		t.Errorf("the page of an exception raised from another does not name it:\n%s", body)
+	}
+
 	code, ctype, body = errorPageRequest(t, f, "/boom?zz", "*/*")
 	if code != 500 || !strings.HasPrefix(ctype, "text/plain") || body != "500 Internal Server Error\nKeyError: 'zz'\n" {
 		t.Fatalf("plain client: %d %q %q", code, ctype, body)

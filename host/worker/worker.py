@@ -812,6 +812,15 @@ class ErrorReport:
         name = type(self.err).__name__
         return "%s: %s" % (name, text) if text else name
 
+    def earlier(self):
+        """A line naming the exception this one was raised from or while handling."""
+        err = self.err
+        if err.__cause__ is not None:
+            return "Raised from %s: %s" % (type(err.__cause__).__name__, err.__cause__)
+        if err.__context__ is not None and not err.__suppress_context__:
+            return "Raised while handling %s: %s" % (type(err.__context__).__name__, err.__context__)
+        return ""
+
     def request_line(self):
         c = self.cgi
         return "%s %s" % (c.get("REQUEST_METHOD", "?"), c.get("REQUEST_URI", "?"))
@@ -852,6 +861,9 @@ class ErrorReport:
         hint = missing_module_hint(self.err)
         if hint:
             out.append("<p>%s</p>" % e(hint))
+        earlier = self.earlier()
+        if earlier:
+            out.append('<p class="req">%s</p>' % e(earlier))
         folded = []
 
         def fold():

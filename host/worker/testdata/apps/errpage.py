@@ -12,6 +12,11 @@ def create_app():
         if environ["PATH_INFO"] == "/ok":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"made by the factory"]
+        if environ["PATH_INFO"] == "/chained":
+            try:
+                lookup("zz")
+            except KeyError as err:
+                raise ValueError("wrapped") from err
         # a library frame (json) on the way to the app's own failing line
         return json.loads('"x"', object_hook=None) and [lookup(environ["QUERY_STRING"])]
     return application

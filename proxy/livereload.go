@@ -132,10 +132,15 @@ func (l *liveReload) script(app string) template.HTML {
 		return ""
 	}
 	src := EventsPath + "?app=" + url.QueryEscape(app)
+	// Only a visible page holds a stream: a browser opens at most six connections to
+	// a host, and hidden tabs must not use them up. A tab shown again reconnects and
+	// reloads at once if new code served meanwhile.
 	return template.HTML(`<script data-zoo-dev-live="` + template.HTMLEscapeString(tok) + `">(function(){` +
-		`var t=document.currentScript.getAttribute("data-zoo-dev-live");` +
-		`if(!window.EventSource)return;var es=new EventSource(` + strconv.Quote(src) + `);` +
-		`es.onmessage=function(e){if(e.data&&e.data!==t){es.close();location.reload();}};})();</script>`)
+		`var t=document.currentScript.getAttribute("data-zoo-dev-live"),es=null;if(!window.EventSource)return;` +
+		`function open(){if(es||document.visibilityState==="hidden")return;es=new EventSource(` + strconv.Quote(src) + `);` +
+		`es.onmessage=function(e){if(e.data&&e.data!==t){es.close();location.reload();}};}` +
+		`document.addEventListener("visibilitychange",function(){if(document.visibilityState==="hidden"){if(es){es.close();es=null;}}else{open();}});` +
+		`open();})();</script>`)
 }
 
 // wrap returns the writer an app's response goes through: it injects the script

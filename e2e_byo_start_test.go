@@ -81,6 +81,21 @@ def application(environ, start_response):
     return [TEXT.encode()]
 `
 
+const flaskFactory = `from flask import Flask
+
+TEXT = "factory says v1"
+
+
+def create_app(test_config=None):
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index():
+        return TEXT
+
+    return app
+`
+
 // byoProject is a folder as a developer has it: no zoo-dev file in it.
 type byoProject struct {
 	name     string
@@ -99,6 +114,10 @@ var byoProjects = []byoProject{
 		make:  func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"app.py": flaskApp}) },
 		found: "serving the Flask app app:app from app.py", v1: "flask says v1", v2: "flask says v2",
 		pinned: `WSGI_APP = "app:app"`},
+	{name: "flask app factory", module: "flask", file: "app.py", path: "/",
+		make:  func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"app.py": flaskFactory}) },
+		found: "serving the Flask app app:create_app() from app.py", v1: "factory says v1", v2: "factory says v2",
+		pinned: `WSGI_APP = "app:create_app()"`},
 	{name: "wsgi.py folder", module: "os", file: "wsgi.py", path: "/",
 		make:  func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"wsgi.py": wsgiApp}) },
 		found: "serving the WSGI app wsgi:application from wsgi.py", v1: "plain wsgi says v1", v2: "plain wsgi says v2",

@@ -57,6 +57,11 @@ func TestExceptionPage(t *testing.T) {
 		t.Errorf("the page of an exception raised from another does not name it:\n%s", body)
 	}
 
+	// An exception that cannot even be printed still gets a 500, and the worker lives on.
+	if code, _, body := errorPageRequest(t, f, "/unprintable", "text/html"); code != 500 || body != "500 Internal Server Error\n" {
+		t.Errorf("an unprintable exception: %d %q", code, body)
+	}
+
 	code, ctype, body = errorPageRequest(t, f, "/boom?zz", "*/*")
 	if code != 500 || !strings.HasPrefix(ctype, "text/plain") || body != "500 Internal Server Error\nKeyError: 'zz'\n" {
 		t.Fatalf("plain client: %d %q %q", code, ctype, body)

@@ -452,12 +452,12 @@ class Response:
             self.pending.append(stream_records(STDOUT, self.req.id, self.head()))
             self.sent = True
 
-    def fail(self, report):
-        """Answer 500 when nothing was sent yet (the exception page for a browser, its
-        line for other clients); otherwise the response just ends."""
+    def fail(self, answer):
+        """Answer 500 with answer, (content type, body), when nothing was sent yet;
+        otherwise the response just ends."""
         self.pending = []
         if not self.sent:
-            ctype, body = report.answer()
+            ctype, body = answer
             head = ("Status: 500 Internal Server Error\r\nContent-Type: %s\r\nCache-Control: no-store"
                     "\r\nContent-Length: %d\r\n\r\n" % (ctype, len(body))).encode("latin-1")
             self.pending.append(stream_records(STDOUT, self.req.id, head + body))
@@ -683,9 +683,15 @@ class Connection:
             pass
         except BaseException as err:
             if not (req.aborted or self.broken):
-                report = ErrorReport(err, req.cgi or {})
-                write_block(report.log_text())
-                resp.fail(report)
+                try:
+                    report = ErrorReport(err, req.cgi or {})
+                    write_block(report.log_text())
+                    answer = report.answer()
+                except Exception:    # an exception whose str() fails, say: the plain answer
+                    log("exception in the application at %s:\n%s"
+                        % (environ_path(req), traceback.format_exc().rstrip()))
+                    answer = ("text/plain; charset=utf-8", b"500 Internal Server Error\n")
+                resp.fail(answer)
         finally:
             close_iterable(result)
         return self.end(req, resp)

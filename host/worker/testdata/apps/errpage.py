@@ -7,11 +7,18 @@ def lookup(key):
     return table[key]  # the failing line
 
 
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no words")
+
+
 def create_app():
     def application(environ, start_response):
         if environ["PATH_INFO"] == "/ok":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"made by the factory"]
+        if environ["PATH_INFO"] == "/unprintable":
+            raise Unprintable()
         if environ["PATH_INFO"] == "/chained":
             try:
                 lookup("zz")

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/zoo-dev/zoo-dev/config"
@@ -26,7 +27,10 @@ Usage:
   zoo-dev [flags] [DIR]      run the site in DIR (default .)
   zoo-dev check [--json] [DIR]
                              load and validate, print the resolved settings
-  zoo-dev init [DIR]         write a starter project
+  zoo-dev init [--web-config] [DIR]
+                             write a zoo.toml (or web.config) for the app found in DIR
+  zoo-dev init --sample [DIR]
+                             write the demo project
   zoo-dev version
 
 Flags:
@@ -57,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.configFile, "config", "", "a zoo.toml or web.config to use instead of looking in DIR")
 	fs.IntVar(&o.workers, "workers", 0, "fixed worker count for every app (overrides the file)")
 	o.limits = addLimitFlags(fs)
+	python := fs.String("python", "", "the Python interpreter for every app (also $"+config.EnvPython+"); default a virtualenv in the project, else python3")
+	fs.BoolVar(&o.noLiveReload, "no-live-reload", false, "do not inject the script that reloads zoo-dev's pages in the browser when new code serves")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -68,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.workers < 0 {
 		fmt.Fprintf(stderr, "zoo-dev: --workers %d: must be 1 or more\n", o.workers)
 		return 2
+	}
+	if *python != "" {
+		os.Setenv(config.EnvPython, *python) // config reads it; apps and deploys inherit it too
 	}
 	o.dir = "."
 	if fs.NArg() == 1 {
@@ -97,7 +106,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		dir = fs.Arg(0)
 	}
-	site, err := config.Load(dir)
+	site, _, err := loadSite(dir, "")
 	if err != nil {
 		return checkFailed(err, dir, *asJSON, stdout, stderr)
 	}
@@ -136,6 +145,8 @@ func checkFailed(err error, dir string, asJSON bool, stdout, stderr io.Writer) i
 func runInit(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoo-dev init", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	sample := fs.Bool("sample", false, "write the demo project (wsgi.py, deploy.py, web.config, zoo.toml) instead")
+	webConfig := fs.Bool("web-config", false, "write the config as a Helicon Zoo web.config instead of zoo.toml")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -143,12 +154,40 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		dir = fs.Arg(0)
 	}
-	if err := config.Init(dir, starter()); err != nil {
+	if *sample || isEmptyOrMissing(dir) {
+		if err := config.Init(dir, starter()); err != nil {
+			fmt.Fprintln(stderr, "zoo-dev init:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote a starter project in %s; run it with: zoo-dev %s\n", dir, dir)
+		return 0
+	}
+	if !config.NoConfigIn(dir) {
+		fmt.Fprintf(stderr, "zoo-dev init: %s already exists; init never overwrites files: edit it, or see what it says with zoo-dev check %s\n",
+			filepath.Join(dir, existingConfig(dir)), dir)
+		return 1
+	}
+	file, found, err := config.InitFound(dir, *webConfig)
+	if err != nil {
 		fmt.Fprintln(stderr, "zoo-dev init:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wrote a starter project in %s; run it with: zoo-dev %s\n", dir, dir)
+	fmt.Fprintf(stdout, "wrote %s for the %s; run it with: zoo-dev %s\n", file, found.What(), dir)
 	return 0
+}
+
+// existingConfig names the config file dir already has.
+func existingConfig(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, config.TOMLName)); err == nil {
+		return config.TOMLName
+	}
+	return config.WebConfigName
+}
+
+// isEmptyOrMissing reports whether dir has nothing a starter could overwrite.
+func isEmptyOrMissing(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	return (err != nil && errors.Is(err, os.ErrNotExist)) || (err == nil && len(ents) == 0)
 }
 
 // parse parses a sub-command's flags; when it should not go on it returns the exit

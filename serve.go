@@ -21,7 +21,7 @@ import (
 // runOptions are the flags of a run.
 type runOptions struct {
 	dir, configFile, listen string
-	noTUI                   bool
+	noTUI, noLiveReload     bool
 	workers                 int
 	limits                  *limitFlags
 }
@@ -38,7 +38,7 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	} else if _, err := os.Stat(o.dir); err != nil {
 		return fmt.Errorf("folder %s: %w", o.dir, err)
 	}
-	site, err := config.Load(path)
+	site, found, err := loadSite(path, o.configFile)
 	if err != nil {
 		return err
 	}
@@ -54,6 +54,9 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 		return err
 	}
 	srv := proxy.New(site, bus)
+	if o.noLiveReload || site.NoLiveReload {
+		srv.DisableLiveReload()
+	}
 	h, err := host.New(site, host.Options{Bus: bus, Frontend: srv, Workers: o.workers})
 	if err != nil {
 		ln.Close()
@@ -61,6 +64,9 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	}
 	base := "http://" + ln.Addr().String()
 	announce(bus, site, ln.Addr(), base)
+	if found != "" {
+		bus.Publish(event.Event{App: site.Apps[0].Name, Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelInfo, Text: found})
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -103,6 +109,25 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 		return err
 	}
 	return runErr
+}
+
+// loadSite loads the config at path; a folder without one is searched for the app
+// (config.Discover), and the line that says what was found and how to pin it is returned.
+func loadSite(path, configFile string) (*config.Site, string, error) {
+	if configFile != "" || !config.NoConfigIn(path) {
+		site, err := config.Load(path)
+		return site, "", err
+	}
+	f, err := config.Discover(path)
+	if err != nil {
+		return nil, "", err
+	}
+	site, err := f.Site()
+	if err != nil {
+		return nil, "", err
+	}
+	return site, fmt.Sprintf("no zoo.toml or web.config: serving the %s with reload on save; `zoo-dev init %s` pins it as zoo.toml",
+		f.What(), path), nil
 }
 
 // announce publishes the first lines every run shows, about the whole site: the

@@ -28,11 +28,15 @@ const (
 	djangoWfastcgiApp = "django.core.wsgi.get_wsgi_application()"
 	// DefaultRestartRegex is what wfastcgi watches when WSGI_RESTART_FILE_REGEX is unset.
 	DefaultRestartRegex = `.*((\.py)|(\.config))$`
+	// DefaultWatchMask is watched when neither WATCH_FILE_CHANGES_MASK nor
+	// WSGI_RESTART_FILE_REGEX is set; set to "" either turns watching off.
+	DefaultWatchMask = "*.py"
 )
 
 var (
 	// wsgiAppForm is module.attr or module:attr, with dotted Python identifiers;
-	// as in wfastcgi, a name after the first may end in "()": call it to get the app.
+	// as in wfastcgi, a name after the first may end in "()": call it to get the app
+	// (module:create_app() names a Flask app factory).
 	wsgiAppForm = regexp.MustCompile(`^[A-Za-z_]\w*(\.[A-Za-z_]\w*(\(\))?)*(\.[A-Za-z_]\w*(\(\))?|:[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*)$`)
 	// venvProxy is Azure's ptvs_virtualenv_proxy, which activates a Windows virtualenv.
 	venvProxy = regexp.MustCompile(`^ptvs_virtualenv_proxy\.get_(virtualenv|venv)_handler\(\)$`)
@@ -113,6 +117,9 @@ func (r *resolver) settle(da *draftApp, a *App, n *envNotes) error {
 	if a.Engine == WfastcgiEngine && !n.restartSet {
 		a.WatchRegex = DefaultRestartRegex
 	}
+	if _, set := lookupEnv(a.Env, VarWatchMask); !set && !n.restartSet && a.WatchRegex == "" && r.isPythonEngine(a.Engine) {
+		a.WatchMasks = []string{DefaultWatchMask} // reload on save unless the file says otherwise
+	}
 	if a.WSGIApp == "" && a.DjangoSettings == "" && r.isPythonEngine(a.Engine) {
 		at := da.envAt
 		if at.line == 0 {
@@ -175,7 +182,7 @@ func (r *resolver) setting(da *draftApp, a *App, v draftVar, value string, n *en
 		case venvProxy.MatchString(value) && strings.EqualFold(v.name, VarWSGIHandler):
 			n.proxy = draftVar{name: v.name, value: value, at: v.at}
 		case !wsgiAppForm.MatchString(value):
-			return value, bad("not a WSGI callable; use module.attr or module:attr, e.g. wsgi.application")
+			return value, bad("not a WSGI callable; use module.attr or module:attr (a factory: module:create_app()), e.g. wsgi.application")
 		default:
 			a.WSGIApp = value
 		}

@@ -51,3 +51,25 @@ func writeNew(path string, data []byte) error {
 	}
 	return f.Close()
 }
+
+// InitFound writes a config for the app Discover finds in dir, and nothing else:
+// zoo.toml, or web.config in Helicon Zoo's form when webConfig is set. It never
+// overwrites a file. It returns the file written and the app.
+func InitFound(dir string, webConfig bool) (string, *Found, error) {
+	f, err := Discover(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	name, data := TOMLName, f.TOML()
+	if webConfig {
+		name, data = WebConfigName, f.WebConfig()
+	}
+	p := filepath.Join(f.Dir, name)
+	if err := writeNew(p, data); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return "", nil, fmt.Errorf("%s already exists; init never overwrites files: edit it, or move it away and run init again", p)
+		}
+		return "", nil, fmt.Errorf("write %s: %w", p, err)
+	}
+	return p, f, nil
+}

@@ -30,6 +30,8 @@ type draft struct {
 	static   []draftStatic // web.config scopes that only remove handlers
 	orphan   *wcHandler    // web.config: a handler for an <httpPlatform> the file lacks
 	limits   *Limits       // nil when the file sets none
+
+	noLiveReload bool // zoo.toml's live_reload = false
 }
 
 // draftApp is one application as written in the file.

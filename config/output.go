@@ -66,7 +66,7 @@ func (p *printer) app(a *App) {
 	p.field("watch masks", strings.Join(a.WatchMasks, " "))
 	p.field("watch regex", a.WatchRegex)
 	if len(a.WatchMasks) == 0 && a.WatchRegex == "" {
-		p.field("watch", "(off: no WATCH_FILE_CHANGES_MASK)")
+		p.field("watch", "(off: WATCH_FILE_CHANGES_MASK is empty)")
 	}
 	env := make([]string, 0, len(a.Env))
 	for _, e := range a.Env {

@@ -19,6 +19,9 @@ var pythonEngine = regexp.MustCompile(`^python\.(\d+)(?:\.(\d+))?\.(?:wsgi|pipe)
 // WfastcgiEngine is the engine name of an app in Microsoft's wfastcgi form.
 const WfastcgiEngine = "wfastcgi"
 
+// EnvPython names the interpreter every Python app runs with, over any other choice.
+const EnvPython = "ZOO_PYTHON"
+
 // pythonFinder resolves the interpreter of an app. Its look-ups are fields so
 // tests can stand in for the machine.
 type pythonFinder struct {
@@ -48,7 +51,14 @@ type pythonChoice struct {
 // venv, python_modules under root), then pythonX.Y or pythonX for the
 // requested version, then python3. want is "2.7", "3" or "" (any Python 3).
 // hint is an explicit interpreter path to try before the version (wfastcgi).
+// ZOO_PYTHON (set by --python too) overrides all of it.
 func (f *pythonFinder) find(root, virtualEnv, want, hint string) (pythonChoice, error) {
+	if p := os.Getenv(EnvPython); p != "" {
+		if c, ok := f.try(p, root); ok {
+			return c, nil
+		}
+		return pythonChoice{}, fmt.Errorf("%s=%s does not run as a Python interpreter; point %s (or --python) at python3 or a virtualenv's bin/python", EnvPython, p, EnvPython)
+	}
 	for _, venv := range venvCandidates(root, virtualEnv) {
 		if c, ok := f.try(venv, root); ok {
 			return c, nil

@@ -34,7 +34,7 @@ type resolver struct {
 func resolve(d *draft, pf *pythonFinder) (*Site, error) {
 	r := &resolver{d: d, pf: pf, s: &Site{
 		File: d.file, Format: d.format, Listen: DefaultListen, Engines: d.engines,
-		Warnings: d.warnings, Apps: []*App{}, Limits: DefaultLimits(),
+		Warnings: d.warnings, Apps: []*App{}, Limits: DefaultLimits(), NoLiveReload: d.noLiveReload,
 	}}
 	if d.limits != nil {
 		r.s.Limits = *d.limits

@@ -18,6 +18,9 @@ type Site struct {
 	Format string `json:"format"`
 	// Listen is the HTTP address; default DefaultListen. zoo.toml only (web.config has no such setting).
 	Listen string `json:"listen"`
+	// NoLiveReload is zoo.toml's live_reload = false: HTML pages get no script that
+	// reloads them when new code serves.
+	NoLiveReload bool `json:"no_live_reload,omitempty"`
 	// Apps in the order the file lists them; at least one.
 	Apps []*App `json:"apps"`
 	// Engines are the custom engines, by name: those zoo.toml declares ([engines."name"]),

@@ -13,7 +13,7 @@ import (
 // The keys zoo.toml allows, spelled exactly (BurntSushi/toml would also accept
 // other spellings, so Load checks them itself).
 var (
-	tomlTopKeys    = []string{"listen", "app", "engines"}
+	tomlTopKeys    = []string{"listen", "live_reload", "app", "engines"}
 	tomlAppKeys    = []string{"name", "path", "root", "engine", "min_workers", "max_workers", "threads", "request_timeout", "start_timeout", "env"}
 	tomlEngineKeys = []string{"command", "args", "protocol", "transport", "port_env"}
 )
@@ -108,6 +108,13 @@ func (t *tomlReader) topKey(name string, at pos) error {
 		name, _ := t.apps[t.appIdx]["name"].(string)
 		t.app = &draftApp{name: name, at: at, pathAt: at, rootAt: at, engineAt: at, workersAt: at, threadsAt: at}
 		t.d.apps = append(t.d.apps, t.app)
+		return nil
+	case "live_reload":
+		on, ok := t.raw[name].(bool)
+		if !ok {
+			return errorAt(t.file, at, "", name, "", "must be true or false")
+		}
+		t.d.noLiveReload = !on
 		return nil
 	case "engines":
 		if _, ok := t.raw[name].(map[string]any); !ok {

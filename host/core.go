@@ -49,6 +49,7 @@ type core struct {
 	current    *launchRun // the launch in progress, nil when none
 	queued     *launchReq // a launch asked for while a deploy runs
 	needDeploy bool       // the last deploy did not succeed: every launch deploys first
+	reloadErr  string     // why the newest launch failed while an older generation serves
 	owed       []int      // replacements owed to the serving generation, by restarts of the slot
 	starting   map[int]int
 	timer      bool        // the replacement timer is armed
@@ -192,7 +193,7 @@ func (c *core) launched(now time.Time, r launchedIn, fx *effects) {
 		c.failOrKeep(cur, r.err, false, fx)
 	default:
 		old := c.serving
-		c.serving, c.owed, c.slots = cur.id, nil, nil
+		c.serving, c.owed, c.slots, c.reloadErr = cur.id, nil, nil, ""
 		for _, w := range cur.wids {
 			c.slots = append(c.slots, slot{wid: w})
 		}
@@ -219,6 +220,7 @@ func (c *core) failOrKeep(cur *launchRun, err error, deploy bool, fx *effects) {
 	fx.add(fillSpares{c.want}) // warm again for the fix
 	if c.serving != 0 {
 		fx.add(reloaded{event.ReloadInfo{Trigger: cur.trigger, Gen: c.serving, Err: summary(err)}})
+		c.reloadErr = err.Error()
 		c.setState(event.StateRunning, fmt.Sprintf("still serving generation %d", c.serving), false, fx)
 		return
 	}
@@ -227,7 +229,7 @@ func (c *core) failOrKeep(cur *launchRun, err error, deploy bool, fx *effects) {
 }
 
 func (c *core) setState(s event.State, why string, deployFailed bool, fx *effects) {
-	fx.add(setState{state: s, why: why, gen: c.serving, deployFailed: deployFailed})
+	fx.add(setState{state: s, why: why, gen: c.serving, deployFailed: deployFailed, reloadErr: c.reloadErr})
 }
 
 // stop ends everything: the launch in progress, every worker, the spares.

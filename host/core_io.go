@@ -35,10 +35,11 @@ type (
 	}
 	// exitIn is the exit of worker wid of generation gen.
 	exitIn struct {
-		gen, wid, pid, status int
-		last                  string        // its last line on stderr
-		up                    time.Duration // how long it was ready
-		served                bool          // it answered at least one request
+		gen, wid, pid int
+		how           string        // how it ended: "exited with status 1", "was killed by signal SIGKILL"
+		last          string        // its last line on stderr
+		up            time.Duration // how long it was ready
+		served        bool          // it answered at least one request
 	}
 	// addedIn is the end of a worker's start for generation gen.
 	addedIn struct {
@@ -109,6 +110,7 @@ type (
 		why          string
 		gen          int
 		deployFailed bool
+		reloadErr    string // the newest code failed while generation gen serves
 	}
 	// logLine publishes one of zoo-dev's own lines.
 	logLine struct {
@@ -164,6 +166,9 @@ func (e setState) String() string {
 	}
 	if e.deployFailed {
 		s += " (deploy)"
+	}
+	if e.reloadErr != "" {
+		s += " (reload failed)"
 	}
 	return s
 }

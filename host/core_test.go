@@ -96,7 +96,7 @@ func TestCoreStartAndReload(t *testing.T) {
 			log error start generation: import failed: SyntaxError: invalid syntax
 			spares 1
 			reloaded: reload: a.py and 2 more changed, new code failed, still serving generation 2: import failed: SyntaxError: invalid syntax
-			state RUNNING: still serving generation 2`},
+			state RUNNING: still serving generation 2 (reload failed)`},
 	}))
 }
 
@@ -197,11 +197,19 @@ func TestCoreNeedDeploy(t *testing.T) {
 			log error: deploy failed: DEPLOY_FILE deploy.py exited with status 3
 			spares 1
 			reloaded: reload: after redeploy, new code failed, still serving generation 3: DEPLOY_FILE deploy.py exited with status 3
-			state RUNNING: still serving generation 3`},
+			state RUNNING: still serving generation 3 (reload failed)`},
 		{8 * time.Second, restartIn{}, `
-			state DEPLOYING: running deploy.py
+			state DEPLOYING: running deploy.py (reload failed)
 			drop spares
 			launch g5 w[5] deploy`},
+		{9 * time.Second, launchedIn{id: 5}, `
+			crash page cleared
+			serve g5 w[5]
+			state RUNNING: generation 5, 1 worker(s)
+			spares 1
+			reloaded: reload: after restart, serving new code after 1000 ms
+			retire g3
+			workers g5 [w5:0]`},
 	})
 }
 
@@ -210,7 +218,7 @@ func TestCoreNeedDeploy(t *testing.T) {
 func TestCoreEarlyCrashesBackOff(t *testing.T) {
 	c := newCore(plain())
 	drive(t, c, script(started, []at{
-		{1500 * time.Millisecond, exitIn{gen: 1, wid: 1, pid: 101, status: 1, last: "boom", up: 500 * time.Millisecond}, `
+		{1500 * time.Millisecond, exitIn{gen: 1, wid: 1, pid: 101, how: "exited with status 1", last: "boom", up: 500 * time.Millisecond}, `
 			crash page w1
 			reap w1
 			serve g1 w[]
@@ -223,7 +231,7 @@ func TestCoreEarlyCrashesBackOff(t *testing.T) {
 			log info: worker 102 ready (generation 1)
 			spares 1
 			workers g1 [w2:1]`},
-		{2 * time.Second, exitIn{gen: 1, wid: 2, pid: 102, status: 1, last: "boom", up: time.Second}, `
+		{2 * time.Second, exitIn{gen: 1, wid: 2, pid: 102, how: "exited with status 1", last: "boom", up: time.Second}, `
 			crash page w2
 			reap w2
 			serve g1 w[]
@@ -240,7 +248,7 @@ func TestCoreEarlyCrashesBackOff(t *testing.T) {
 			log info: worker 104 ready (generation 1)
 			spares 1
 			workers g1 [w4:2]`},
-		{4 * time.Second, exitIn{gen: 1, wid: 4, pid: 104, status: 1, last: "boom"}, `
+		{4 * time.Second, exitIn{gen: 1, wid: 4, pid: 104, how: "exited with status 1", last: "boom"}, `
 			crash page w4
 			reap w4
 			serve g1 w[]
@@ -253,7 +261,7 @@ func TestCoreEarlyCrashesBackOff(t *testing.T) {
 			log info: worker 105 ready (generation 1)
 			spares 1
 			workers g1 [w5:3]`},
-		{5 * time.Second, exitIn{gen: 1, wid: 5, pid: 105, status: 1, last: "boom"}, `
+		{5 * time.Second, exitIn{gen: 1, wid: 5, pid: 105, how: "exited with status 1", last: "boom"}, `
 			crash page w5
 			reap w5
 			serve g1 w[]
@@ -312,7 +320,7 @@ func TestCoreLateExitIsReplacedAtOnce(t *testing.T) {
 	for i := range 10 {
 		wid, next := c.widSeq, c.widSeq+1
 		now := 2*time.Second + time.Duration(i)*500*time.Millisecond
-		exit := exitIn{gen: 1, wid: wid, pid: 100 + wid, status: -1, last: "GET /", up: 400 * time.Millisecond, served: true}
+		exit := exitIn{gen: 1, wid: wid, pid: 100 + wid, how: "was killed by signal SIGKILL", last: "GET /", up: 400 * time.Millisecond, served: true}
 		if i%2 == 1 {
 			exit.served, exit.up = false, earlyExit
 		}
@@ -321,7 +329,7 @@ func TestCoreLateExitIsReplacedAtOnce(t *testing.T) {
 				crash page w%d
 				reap w%d
 				serve g1 w[]
-				log error: worker %d exited with status -1: GET /; replacing it now
+				log error: worker %d was killed by signal SIGKILL: GET /; replacing it now
 				start w%d in g1
 				workers g1 []`, wid, wid, 100+wid, next)},
 			{now + 100*time.Millisecond, addedIn{gen: 1, wid: next, pid: 100 + next}, fmt.Sprintf(`
@@ -340,7 +348,7 @@ func TestCoreLateExitIsReplacedAtOnce(t *testing.T) {
 // after a reload, or beyond the wanted count, is stopped.
 func TestCoreExpectedExitsAndStaleWorkers(t *testing.T) {
 	drive(t, newCore(plain()), script(started, []at{
-		{2 * time.Second, exitIn{gen: 1, wid: 1, pid: 101, served: true}, `
+		{2 * time.Second, exitIn{gen: 1, wid: 1, pid: 101, how: "exited with status 0", served: true}, `
 			crash page w1
 			reap w1
 			serve g1 w[]

@@ -19,7 +19,7 @@ func (c *core) exited(now time.Time, e exitIn, fx *effects) {
 	}
 	restarts := c.slots[i].restarts + 1
 	c.slots = append(c.slots[:i], c.slots[i+1:]...)
-	what := fmt.Sprintf("worker %d exited with status %d", e.pid, e.status)
+	what := fmt.Sprintf("worker %d %s", e.pid, e.how)
 	fx.add(crashPage{wid: e.wid, header: what + "; its last lines on stderr:"})
 	fx.add(reap{e.wid})
 	fx.add(serve{gen: c.serving, wids: c.wids()})

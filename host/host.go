@@ -26,10 +26,12 @@ type Endpoint struct {
 	Protocol string // "fcgi" or "http": how the frontend speaks to it
 	Network  string // "unix" or "tcp"
 	Address  string
-	MaxConns int             // requests it serves at once
-	KeepConn bool            // it honours FCGI_KEEP_CONN (zoo-dev's worker); a custom engine may not
-	Token    string          // sent as the ZOO_DEV_TOKEN param with every request; "" for none
-	Stderr   func() []string // its last stderr lines, for a crash page
+	MaxConns int    // requests it serves at once
+	KeepConn bool   // it honours FCGI_KEEP_CONN (zoo-dev's worker); a custom engine may not
+	Token    string // sent as the ZOO_DEV_TOKEN param with every request; "" for none
+	// Died, for a crash page, waits a moment for the worker to exit and says how it
+	// ended ("was killed by signal SIGKILL") and its stderr lines since the time given.
+	Died func(since time.Time) (how string, lines []string, exited bool)
 }
 
 // Status is what the frontend needs to answer for an app it cannot forward to.
@@ -40,6 +42,9 @@ type Status struct {
 	Err    string  // why the app is FAILED: a deploy status or an import traceback
 	// DeployFailed says the FAILED state comes from the deploy script (its output is in Deploy).
 	DeployFailed bool
+	// ReloadErr is why the newest code failed to start (a deploy status or an import
+	// traceback) while the previous generation keeps serving; empty when none failed.
+	ReloadErr string
 	// Crash is the last worker crash of the serving generation: a line that says which
 	// worker and how, then its last stderr lines. Empty when none crashed.
 	Crash []string

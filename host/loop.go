@@ -177,7 +177,7 @@ func (a *app) register(ctx context.Context, w *worker) {
 		case <-ctx.Done():
 			return
 		}
-		e := exitIn{gen: w.gen, wid: w.id, pid: w.pid(), status: w.proc.exitCode(), last: w.tail.last(),
+		e := exitIn{gen: w.gen, wid: w.id, pid: w.pid(), how: exitText(w.proc.cmd.ProcessState), last: w.tail.last(),
 			up: time.Since(ready), served: a.front.Load(a.name)[w.pid()].Served > 0}
 		select {
 		case a.exits <- e:
@@ -226,7 +226,7 @@ func (a *app) endpoints(wids []int) []Endpoint {
 	for _, id := range wids {
 		if w := a.workers[id]; w != nil {
 			eps = append(eps, Endpoint{PID: w.pid(), Protocol: w.proto(), Network: w.network, Address: w.address, Token: w.token,
-				MaxConns: a.spec.cfg.Threads, KeepConn: w.keepConn, Stderr: w.lastStderr})
+				MaxConns: a.spec.cfg.Threads, KeepConn: w.keepConn, Died: w.died})
 		}
 	}
 	return eps

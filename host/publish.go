@@ -19,6 +19,7 @@ func (a *app) setState(e setState) {
 	}
 	a.bus.Publish(event.Event{App: a.name, Kind: event.KindState, State: e.state, Level: lvl, Text: e.why})
 	a.status.State, a.status.Gen, a.status.Err, a.status.DeployFailed = e.state, e.gen, "", false
+	a.status.ReloadErr = e.reloadErr
 	if e.state == event.StateFailed {
 		a.status.Err, a.status.DeployFailed = e.why, e.deployFailed
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/host/watch"
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
@@ -30,7 +31,11 @@ func (a *app) watch(ctx context.Context, runDir string) {
 		return
 	}
 	go w.Run(ctx)
-	a.logf(event.LevelInfo, "watching %s for %s (%s)", c.Root, describeMasks(c.WatchMasks, c.WatchRegex), w.Mode())
+	how := w.Mode()
+	if !hasVar(c.Env, config.VarWatchMask) && c.WatchRegex == "" {
+		how += "; the default: WATCH_FILE_CHANGES_MASK = \"\" turns reload on save off"
+	}
+	a.logf(event.LevelInfo, "watching %s for %s (%s)", c.Root, describeMasks(c.WatchMasks, c.WatchRegex), how)
 	warnings := w.Warnings()
 	for {
 		select {
@@ -49,6 +54,15 @@ func (a *app) watch(ctx context.Context, runDir string) {
 			return
 		}
 	}
+}
+
+func hasVar(env []config.EnvVar, name string) bool {
+	for _, v := range env {
+		if strings.EqualFold(v.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func describeMasks(masks []string, regex string) string {

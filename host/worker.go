@@ -131,20 +131,20 @@ func (w *worker) awaitReady(ctx context.Context, timeout time.Duration) error {
 
 func (w *worker) pid() int { return w.proc.pid() }
 
-// crashGrace is how long a crash page waits for a dying worker's last words.
-const crashGrace = 200 * time.Millisecond
+// deathWait bounds how long a crash page waits for a worker whose connection broke to exit.
+const deathWait = 3 * time.Second
 
-// lastStderr returns the worker's last stderr lines for a crash page. A worker
-// whose connection just broke is usually dying: once it has exited, everything
-// it wrote has been read, so wait a moment for that.
-func (w *worker) lastStderr() []string {
-	t := time.NewTimer(crashGrace)
-	defer t.Stop()
+// died waits a moment for the worker to exit, then says how it ended and what it
+// wrote on stderr since t; exited is false when it is still running.
+func (w *worker) died(t time.Time) (how string, lines []string, exited bool) {
+	timer := time.NewTimer(deathWait)
+	defer timer.Stop()
 	select {
 	case <-w.proc.done:
-	case <-t.C:
+		return exitText(w.proc.cmd.ProcessState), w.tail.since(t), true
+	case <-timer.C:
+		return "is still running", w.tail.since(t), false
 	}
-	return w.tail.Lines()
 }
 
 // stop ends the worker by escalation (its lifeline's "stop" first) and removes its socket.
@@ -162,6 +162,7 @@ func (w *worker) stop(grace time.Duration) {
 type tail struct {
 	mu    sync.Mutex
 	lines []string
+	times []time.Time // when each line was read
 	n     int
 }
 
@@ -172,9 +173,25 @@ func (t *tail) add(l string) {
 	if len(t.lines) == t.n {
 		copy(t.lines, t.lines[1:])
 		t.lines = t.lines[:t.n-1]
+		copy(t.times, t.times[1:])
+		t.times = t.times[:t.n-1]
 	}
 	t.lines = append(t.lines, l)
+	t.times = append(t.times, time.Now())
 	t.mu.Unlock()
+}
+
+// since returns the kept lines read at or after from.
+func (t *tail) since(from time.Time) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for i, at := range t.times {
+		if !at.Before(from) {
+			out = append(out, t.lines[i])
+		}
+	}
+	return out
 }
 
 // Lines returns a copy of the kept lines, oldest first.

@@ -3,8 +3,10 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/zoo-dev/zoo-dev/host"
 	"github.com/zoo-dev/zoo-dev/proxy/fcgi"
@@ -42,8 +44,8 @@ func pageFailed(rt *route, st host.Status) page {
 	p := page{Status: http.StatusInternalServerError, App: rt.cfg.Name, Refresh: 3}
 	if d := st.Deploy; st.DeployFailed && d != nil {
 		p.Title = "Deploy Failed"
-		p.Message = fmt.Sprintf("The deploy script of %s exited with status %d. Fix it and save, or press d in zoo-dev to deploy again.",
-			rt.cfg.Name, d.Status())
+		p.Message = fmt.Sprintf("The deploy script of %s exited with status %d%s. Fix it and save, or press d in zoo-dev to deploy again.",
+			rt.cfg.Name, d.Status(), ranWith(rt))
 		if d.LogFile() != "" {
 			p.Message += " Its output is in " + d.LogFile() + "."
 		} else {
@@ -57,31 +59,87 @@ func pageFailed(rt *route, st host.Status) page {
 	return p
 }
 
+// pageReloadFailed answers a browser's navigation while the newest code fails to
+// start: the traceback, and that the last good code still serves everything else.
+func pageReloadFailed(rt *route, st host.Status, script template.HTML) page {
+	return page{Status: http.StatusInternalServerError, Title: "Reload Failed", App: rt.cfg.Name, Script: script,
+		Message: fmt.Sprintf("The newest code of %s failed to start. Fix it and save: this page reloads when the new code serves.", rt.cfg.Name),
+		Note:    fmt.Sprintf("The last good code (generation %d) still serves every other request, so fetches and API calls keep working; only page loads show this.", st.Gen),
+		Lines:   strings.Split(strings.TrimRight(st.ReloadErr, "\n"), "\n")}
+}
+
+// isNavigation tells a browser loading a page from everything else: Sec-Fetch-Mode
+// navigate, or, from a client that sends no Sec-Fetch headers, an Accept of HTML.
+func isNavigation(r *http.Request) bool {
+	if mode := r.Header.Get("Sec-Fetch-Mode"); mode != "" {
+		return mode == "navigate"
+	}
+	return prefersHTML(r)
+}
+
+// crash is how the worker that was serving a request ended.
+type crash struct {
+	pid    int
+	how    string   // "was killed by signal SIGKILL", "exited with status 3"
+	lines  []string // its stderr lines while it served the request
+	exited bool
+}
+
+// ranWith names the app's interpreter, for failures that may depend on it.
+func ranWith(rt *route) string {
+	if rt.cfg.Python == "" {
+		return ""
+	}
+	return " (run with " + rt.cfg.Python + "; --python picks another)"
+}
+
 // pageForError answers a request the workers did not, by the status of its error.
-func pageForError(rt *route, res fcgi.Result, snap snapshot, stderr []string) page {
+func pageForError(rt *route, r *http.Request, res fcgi.Result, snap snapshot, start time.Time) page {
 	p := page{Status: res.Status, App: rt.cfg.Name}
 	switch res.Status {
 	case http.StatusGatewayTimeout:
 		p.Title = "Gateway Timeout"
-		p.Message = fmt.Sprintf("The app did not answer within %s.", rt.cfg.RequestTimeout)
+		p.Message = fmt.Sprintf("The app did not answer %s %s within %s.", r.Method, r.URL.Path, rt.cfg.RequestTimeout)
 	case http.StatusServiceUnavailable:
 		if errors.Is(res.Err, fcgi.ErrBusy) {
 			return pageBusy(rt)
 		}
 		return pageNotReady(rt, snap.status)
 	case http.StatusBadGateway:
-		p.Title = "Bad Gateway"
-		p.Message = fmt.Sprintf("The worker serving this request failed (%v). zoo-dev starts a new one.", res.Err)
 		if !errors.Is(res.Err, fcgi.ErrBackendClosed) && !errors.Is(res.Err, fcgi.ErrDial) {
-			p.Message = fmt.Sprintf("The worker's answer to this request was broken (%v).", res.Err)
+			// the worker is alive and answered badly: say so without waiting for it
+			p.Title = "Bad Gateway"
+			p.Message = fmt.Sprintf("The worker's answer to %s %s was broken (%v).", r.Method, r.URL.Path, res.Err)
+			return p
 		}
-		if len(stderr) > 0 {
-			p.Message += " Its last lines on stderr:"
-			p.Lines = stderr
-		}
+		return pageCrashed(rt, r, res, start)
 	default:
 		p.Title = http.StatusText(res.Status)
 		p.Message = res.Err.Error()
+	}
+	return p
+}
+
+// pageCrashed says what happened to the worker serving this request, in plain words:
+// its pid, how it ended, the path, and only what it wrote while serving it.
+func pageCrashed(rt *route, r *http.Request, res fcgi.Result, start time.Time) page {
+	p := page{Status: http.StatusBadGateway, Title: "Worker Crashed", App: rt.cfg.Name}
+	pid := backendOf(res.Err)
+	c, known := rt.crashOf(pid, start)
+	switch {
+	case !known:
+		p.Message = fmt.Sprintf("The worker serving %s %s stopped answering (%v). zoo-dev starts a new one.", r.Method, r.URL.Path, res.Err)
+		return p
+	case c.exited:
+		p.Message = fmt.Sprintf("Worker %d %s while serving %s %s. zoo-dev starts a new one.", pid, c.how, r.Method, r.URL.Path)
+	default:
+		p.Message = fmt.Sprintf("Worker %d closed the connection without answering %s %s; it is still running.", pid, r.Method, r.URL.Path)
+	}
+	p.Lines = c.lines
+	if len(c.lines) == 0 {
+		p.Note = "It wrote nothing on stderr while serving this request."
+	} else {
+		p.Note = "What it wrote on stderr while serving this request:"
 	}
 	return p
 }

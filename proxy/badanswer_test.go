@@ -134,7 +134,10 @@ func TestBrokenAnswersAreExplained(t *testing.T) {
 	var asked atomic.Int32
 	srv.SetStatus("web", host.Status{State: event.StateRunning, Gen: 1})
 	srv.Serve("web", 1, []host.Endpoint{{PID: 4242, Network: "tcp", Address: ln.Addr().String(), MaxConns: 4, KeepConn: true,
-		Stderr: func() []string { asked.Add(1); return []string{"last words"} }}})
+		Died: func(time.Time) (string, []string, bool) {
+			asked.Add(1)
+			return "exited with status 1", []string{"last words"}, true
+		}}})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	for _, c := range badAnswers {

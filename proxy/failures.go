@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/zoo-dev/zoo-dev/internal/event"
-	"github.com/zoo-dev/zoo-dev/proxy/fcgi"
 )
 
 // logFailure writes the one line that explains a 502 or 504: the worker's pid and
@@ -19,16 +18,6 @@ func (s *Server) logFailure(rt *route, r *http.Request, status, pid int, err err
 	s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceZoo,
 		Level: event.LevelError, Worker: pid,
 		Text: fmt.Sprintf("%s %s: %d from worker %d: %v", r.Method, r.RequestURI, status, pid, errors.Unwrap(err))})
-}
-
-// lastWords returns the stderr lines of a worker whose connection broke, for the
-// error page: it may be dying, and its last lines say why. A worker that answered
-// badly or late is alive, and the page does not wait for it.
-func (rt *route) lastWords(err error) []string {
-	if !errors.Is(err, fcgi.ErrBackendClosed) && !errors.Is(err, fcgi.ErrDial) {
-		return nil
-	}
-	return rt.stderrOf(backendOf(err))
 }
 
 // refuseFraming answers a request whose connection sent conflicting framing and

@@ -41,7 +41,7 @@ func newHTTPFront(t *testing.T) *httpFront {
 // serve makes gen the app's generation with one process (pid) listening on addr.
 func (f *httpFront) serve(gen, pid int, addr string, stderr ...string) {
 	f.srv.Serve("api", gen, []host.Endpoint{{PID: pid, Protocol: "http", Network: "tcp", Address: addr,
-		MaxConns: 1, Stderr: func() []string { return stderr }}})
+		MaxConns: 1, Died: func(time.Time) (string, []string, bool) { return "exited with status 1", stderr, true }}})
 }
 
 // backend runs handler as an engine's process would, on a loopback port.

@@ -16,9 +16,11 @@ type page struct {
 	Title      string
 	App        string
 	Message    string
-	Lines      []string // deploy output, a traceback, stderr lines
-	RetryAfter int      // seconds, for 503
-	Refresh    int      // seconds: browsers try again on their own
+	Note       string        // a line between the message and the lines
+	Lines      []string      // deploy output, a traceback, stderr lines
+	RetryAfter int           // seconds, for 503
+	Refresh    int           // seconds: browsers try again on their own
+	Script     template.HTML // the live refresh script, when the page should reload with new code
 }
 
 // pageTmpl is the one template of every page. "head" and "foot" also frame the
@@ -38,13 +40,16 @@ main{max-width:960px;margin:24px auto;padding:0 24px}
 h1{font-size:22px;margin:0 0 8px}
 pre{background:#1d2330;color:#e6e6e6;padding:16px;border-radius:6px;overflow:auto;font-size:13px;white-space:pre-wrap}
 .status{color:#b03030}
+.note{background:#fff4d6;border-left:4px solid #d99a00;padding:8px 12px}
 footer{color:#6b7280;font-size:13px;margin-top:24px}
 </style></head>
 <body><header>zoo-dev{{if .App}}<span>{{.App}}</span>{{end}}</header>
 <main><h1>{{if .Status}}<span class="status">{{.Status}}</span> {{end}}{{.Title}}</h1>
 <p>{{.Message}}</p>
+{{- if .Note}}
+<p class="note">{{.Note}}</p>{{end}}
 {{end}}
-{{- define "foot"}}<footer>Answered by zoo-dev, not by the app.</footer></main></body></html>
+{{- define "foot"}}<footer>Answered by zoo-dev, not by the app.</footer></main>{{.Script}}</body></html>
 {{end}}
 {{- define "page"}}{{template "head" .}}
 {{- if .Lines}}<pre>{{range .Lines}}{{.}}
@@ -71,6 +76,9 @@ func writePage(w http.ResponseWriter, r *http.Request, p page) {
 
 func writeText(w io.Writer, p page) {
 	fmt.Fprintf(w, "%d %s\n%s\n", p.Status, p.Title, p.Message)
+	if p.Note != "" {
+		fmt.Fprintln(w, p.Note)
+	}
 	if len(p.Lines) > 0 {
 		fmt.Fprintf(w, "\n%s\n", strings.Join(p.Lines, "\n"))
 	}

@@ -195,7 +195,7 @@ func TestFailurePages(t *testing.T) {
 		{"import failed", map[string]string{"app.py": "raise RuntimeError('<script>bad</script>')\n"}, "/", true, 500,
 			[]string{"App Failed to Start", "Traceback", "RuntimeError: &lt;script&gt;bad&lt;/script&gt;"}, "<script>bad"},
 		{"worker crashed", map[string]string{"app.py": helloApp}, "/crash", true, 502,
-			[]string{"Bad Gateway", "about to crash: &lt;b&gt;boom&lt;/b&gt;"}, "<b>boom"},
+			[]string{"Worker Crashed", "exited with status 9 while serving GET /crash", "about to crash: &lt;b&gt;boom&lt;/b&gt;"}, "<b>boom"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

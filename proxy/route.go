@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/host"
@@ -21,13 +22,13 @@ type route struct {
 	gen     int                 // the generation new requests go to; 0 before the first
 	pools   map[int]backendPool // every generation still running requests, by id
 	status  host.Status
-	stderr  map[int]func() []string // each worker's last stderr lines, by pid
-	changed notify.Signal           // whenever gen, pools or status change
+	died    map[int]func(time.Time) (string, []string, bool) // how each worker ended, by pid
+	changed notify.Signal                                    // whenever gen, pools or status change
 }
 
 func newRoute(a *config.App) *route {
 	return &route{cfg: a, prefix: strings.TrimSuffix(a.Path, "/"), pools: map[int]backendPool{},
-		stderr: map[int]func() []string{}}
+		died: map[int]func(time.Time) (string, []string, bool){}}
 }
 
 // matches reports whether path falls under the route, on a segment boundary:
@@ -80,8 +81,8 @@ func (rt *route) serve(gen int, workers []host.Endpoint, opts fcgi.Options) {
 		have[st.ID] = true
 	}
 	for _, w := range workers {
-		if w.Stderr != nil {
-			rt.stderr[w.PID] = w.Stderr
+		if w.Died != nil {
+			rt.died[w.PID] = w.Died
 		}
 		if !have[w.PID] {
 			p.AddBackend(fcgi.Backend{ID: w.PID, Network: w.Network, Address: w.Address,
@@ -96,7 +97,7 @@ func (rt *route) serve(gen int, workers []host.Endpoint, opts fcgi.Options) {
 // pruneStderr forgets the stderr of workers no generation holds any more, keeping
 // a few recent ones for their crash pages; call with rt.mu held.
 func (rt *route) pruneStderr() {
-	if len(rt.stderr) <= maxKeptStderr {
+	if len(rt.died) <= maxKeptStderr {
 		return
 	}
 	live := map[int]bool{}
@@ -105,9 +106,9 @@ func (rt *route) pruneStderr() {
 			live[st.ID] = true
 		}
 	}
-	for pid := range rt.stderr {
+	for pid := range rt.died {
 		if !live[pid] {
-			delete(rt.stderr, pid)
+			delete(rt.died, pid)
 		}
 	}
 }
@@ -155,14 +156,16 @@ func (rt *route) load() map[int]host.Load {
 	return out
 }
 
-// stderrOf returns the last stderr lines of worker pid, nil when unknown. A crashed
-// worker's lines stay available: pids are not reused within a run often enough to matter.
-func (rt *route) stderrOf(pid int) []string {
+// crashOf says how worker pid ended and what it wrote on stderr since the request
+// began; known is false for a worker the route never had.
+func (rt *route) crashOf(pid int, since time.Time) (c crash, known bool) {
 	rt.mu.Lock()
-	f := rt.stderr[pid]
+	f := rt.died[pid]
 	rt.mu.Unlock()
 	if f == nil {
-		return nil
+		return crash{pid: pid}, false
 	}
-	return f()
+	c.pid = pid
+	c.how, c.lines, c.exited = f(since)
+	return c, true
 }

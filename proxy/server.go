@@ -36,13 +36,15 @@ type Server struct {
 	limits config.Limits
 	hosts  *hostPolicy // set by Run, from the listen address
 	warned warnOnce
+	live   *liveReload
 }
 
 var _ host.Frontend = (*Server)(nil)
 
 // New returns a server for the apps of site that reports requests to bus.
 func New(site *config.Site, bus *event.Bus) *Server {
-	s := &Server{byName: map[string]*route{}, bus: bus, static: newStaticFolders(site.Static), limits: limitsOf(site.Limits)}
+	s := &Server{byName: map[string]*route{}, bus: bus, static: newStaticFolders(site.Static), limits: limitsOf(site.Limits),
+		live: newLiveReload(bus, event.Site)}
 	s.hosts = newHostPolicy(s.limits.AllowedHosts, nil)
 	for _, a := range site.Apps {
 		rt := newRoute(a)
@@ -76,6 +78,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) 
 		// net/http allows 4 KiB over MaxHeaderBytes; take them off, so the limit is the number the user set.
 		MaxHeaderBytes: max(1, s.limits.MaxHeaderSize-4096), ConnContext: connContext,
 		ErrorLog: log.New(busWriter{s.bus}, "", 0)}
+	hs.RegisterOnShutdown(s.live.shutdown)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(framedListener{ln}) }()
 	select {
@@ -95,8 +98,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) 
 func (s *Server) Serve(app string, gen int, workers []host.Endpoint) {
 	if rt := s.byName[app]; rt != nil {
 		rt.serve(gen, workers, s.fcgiOptions(rt))
+		s.live.served(app, gen)
 	}
 }
+
+// DisableLiveReload stops injecting the live refresh script into HTML pages.
+func (s *Server) DisableLiveReload() { s.live.disable() }
 
 // Retire implements host.Frontend.
 func (s *Server) Retire(ctx context.Context, app string, gen int) error {
@@ -140,6 +147,10 @@ func (s *Server) match(path string) *route {
 
 // ServeHTTP routes the request to its app and reports it as an event.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == EventsPath {
+		s.live.serveEvents(w, r)
+		return
+	}
 	start := time.Now()
 	rt := s.match(r.URL.Path)
 	cw := &countingWriter{ResponseWriter: w, timeout: s.limits.WriteTimeout}
@@ -196,13 +207,20 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 	}
 	defer cleanup()
 	var deadline <-chan time.Time // made when the first wait begins
+	start := time.Now()
 	for {
 		snap := rt.snapshot()
 		switch {
+		case snap.pool != nil && snap.status.ReloadErr != "" && isNavigation(r):
+			writePage(w, r, pageReloadFailed(rt, snap.status, s.live.script(rt.cfg.Name)))
+			return 0
 		case snap.pool != nil:
+			lw := s.live.wrap(w.ResponseWriter, r, rt.cfg.Name) // under the counting, so the access event counts the app's bytes
+			w.ResponseWriter = lw
 			res := snap.pool.forward(w, r, rt.prefix, func(pid int, line string) {
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
+			lw.finish(res.Err == nil)
 			if res.Started && res.Err != nil {
 				if fcgi.StatusFor(res.Err) == fcgi.StatusClientClosed {
 					w.gone = true
@@ -216,7 +234,7 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			if !retryable(res.Err) {
 				pid := backendOf(res.Err)
 				s.logFailure(rt, r, res.Status, pid, res.Err)
-				writePage(w, r, pageForError(rt, res, snap, rt.lastWords(res.Err)))
+				writePage(w, r, pageForError(rt, r, res, snap, start))
 				return pid
 			}
 		case snap.status.State == event.StateFailed:

@@ -4,7 +4,8 @@
 Serves one WSGI application (PEP 3333) as a FastCGI 1.0 responder. zoo-dev embeds this file
 and starts it like this (a contract: keep it):
 
-  python3 -u worker.py (--app MODULE:ATTR | --app MODULE.ATTR | --django SETTINGS_MODULE)
+  python3 -u worker.py (--app MODULE:ATTR | --app MODULE.ATTR | --app MODULE:FACTORY()
+                        | --django SETTINGS_MODULE)    FACTORY() is called once, with no arguments
       [--root DIR]       put DIR at sys.path[0] and chdir there (default: the current folder)
       --bind unix:/path/to/sock | tcp:127.0.0.1:PORT    (PORT 0 picks a free port)
       [--threads N]      requests served at once (default 4); more wait their turn
@@ -39,8 +40,14 @@ FCGI_ABORT_REQUEST or a closed connection stops the app at its next read of the 
 next chunk; a request without a body runs on the connection's reader thread, so it sees a closed
 connection at its next chunk and an ABORT_REQUEST only once it ended. The request body streams into
 wsgi.input through a bounded buffer; each WSGI chunk is sent as soon as it is produced;
-wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in the app gives a
-500 (traceback on the worker's stderr); after the headers were sent it just ends the response.
+wsgi.errors lines go back as FCGI_STDERR records of the request. An exception in the app before
+its response started gives a 500: for Accept: text/html an exception page (type and message, the
+app's frames with their source, library frames folded, this file's frames never), else one text
+line; the worker's stderr gets the traceback as one block whose first line is the app's FILE:LINE.
+After the headers were sent an exception just ends the response.
+
+Django: when the app is Django's handler, DEBUG is on and django.contrib.staticfiles is installed,
+static files are served as runserver does. An import failure names the interpreter.
 """
 
 import argparse
@@ -457,14 +464,15 @@ class Response:
             self.pending.append(stream_records(STDOUT, self.req.id, self.head()))
             self.sent = True
 
-    def fail(self):
-        """Answer 500 when nothing was sent yet; otherwise the response just ends."""
+    def fail(self, answer):
+        """Answer 500 with answer, (content type, body), when nothing was sent yet;
+        otherwise the response just ends."""
         self.pending = []
         if not self.sent:
-            body = b"Internal Server Error\n"
-            head = ("Status: 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8"
-                    "\r\nContent-Length: %d\r\n\r\n" % len(body)).encode("latin-1")
-            self.pending.append(record(STDOUT, self.req.id, head + body))
+            ctype, body = answer
+            head = ("Status: 500 Internal Server Error\r\nContent-Type: %s\r\nCache-Control: no-store"
+                    "\r\nContent-Length: %d\r\n\r\n" % (ctype, len(body))).encode("latin-1")
+            self.pending.append(stream_records(STDOUT, self.req.id, head + body))
             self.sent = True
 
 
@@ -687,11 +695,17 @@ class Connection:
             resp.finish()
         except ClientGone:
             pass
-        except BaseException:
+        except BaseException as err:
             if not (req.aborted or self.broken):
-                log("exception in the application at %s:\n%s"
-                    % (environ_path(req), traceback.format_exc().rstrip()))
-                resp.fail()
+                try:
+                    report = ErrorReport(err, req.cgi or {})
+                    write_block(report.log_text())
+                    answer = report.answer()
+                except Exception:    # an exception whose str() fails, say: the plain answer
+                    log("exception in the application at %s:\n%s"
+                        % (environ_path(req), traceback.format_exc().rstrip()))
+                    answer = ("text/plain; charset=utf-8", b"500 Internal Server Error\n")
+                resp.fail(answer)
         finally:
             close_iterable(result)
         return self.end(req, resp)
@@ -727,6 +741,185 @@ def close_iterable(result):
     except BaseException:
         log("exception in close() of the application's iterable:\n%s"
             % traceback.format_exc().rstrip())
+
+
+# The exception page: what a developer sees when the app raised before it started its
+# response. Only the worker has the traceback and the source, so the page is made here.
+
+CONTEXT_LINES = 3    # source lines shown before and after a failing line
+
+PAGE_CSS = (
+    "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}"
+    "header{background:#1d2330;color:#fff;padding:12px 24px;font-weight:600}"
+    "header span{color:#f0a0a0;font-weight:400;margin-left:8px}"
+    "main{max-width:1000px;margin:24px auto;padding:0 24px}"
+    "h1{font-size:22px;margin:0 0 4px;color:#b03030}h1 .msg{color:#1d2330;font-weight:500}"
+    ".req{color:#4b5563;margin:0 0 16px}.frame{margin:14px 0}"
+    ".loc{font:13px ui-monospace,monospace;color:#374151}.loc b{color:#1d2330}"
+    "pre{background:#1d2330;color:#e6e6e6;padding:10px 14px;border-radius:6px;overflow:auto;"
+    "font-size:13px;margin:4px 0;white-space:pre}pre .hit{background:#7f1d1d;color:#fff;display:inline-block;width:100%}"
+    "details{color:#6b7280;font-size:13px;margin:8px 0}summary{cursor:pointer}"
+    "footer{color:#6b7280;font-size:13px;margin-top:24px}")
+
+
+def interpreter():
+    """The running Python, as failures name it: version and path."""
+    return "Python %s at %s" % (sys.version.split()[0], sys.executable)
+
+
+def missing_module_hint(err):
+    """A line for an import that failed because a module is not installed here."""
+    if not isinstance(err, ModuleNotFoundError):
+        return ""
+    name = (err.name or "").split(".")[0] or "the module"
+    return ("%s is not installed for %s; install it there (%s -m pip install %s), or create a "
+            "virtualenv in the project (.venv) with it, or pick the interpreter with --python"
+            % (name, interpreter(), sys.executable, name))
+
+
+def write_block(text):
+    """Write a multi-line report to stderr in one write, so it stays one block."""
+    try:
+        sys.stderr.write(text if text.endswith("\n") else text + "\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+class Frame:
+    """One frame of a traceback, sorted into the app's code or a library's."""
+
+    def __init__(self, filename, lineno, name, root, libs):
+        self.filename, self.lineno, self.name = filename, lineno, name
+        path = os.path.abspath(filename)
+        self.app = path.startswith(root) and not any(path.startswith(p) for p in libs) \
+            and "site-packages" not in path and "dist-packages" not in path
+        self.shown = os.path.relpath(path, root) if self.app else filename
+
+    def source(self):
+        """The lines around the failing one: (number, text, is_the_failing_line)."""
+        import linecache
+        lo = max(1, self.lineno - CONTEXT_LINES)
+        out = []
+        for n in range(lo, self.lineno + CONTEXT_LINES + 1):
+            line = linecache.getline(self.filename, n)
+            if not line and n > self.lineno:
+                break
+            out.append((n, line.rstrip("\n"), n == self.lineno))
+        return out
+
+
+class ErrorReport:
+    """An exception the app raised while serving a request: the block for the log, and
+    the answer (an HTML page for a browser, one text line for other clients)."""
+
+    root = None    # the app's folder (--root); its files are the app's code
+
+    def __init__(self, err, cgi):
+        self.err, self.cgi = err, cgi
+        me = os.path.abspath(__file__)
+        root = os.path.join(ErrorReport.root or os.getcwd(), "")
+        libs = {os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        self.frames = [Frame(fs.filename, fs.lineno, fs.name, root, libs)
+                       for fs in traceback.extract_tb(err.__traceback__)
+                       if os.path.abspath(fs.filename) != me]
+        app = [f for f in self.frames if f.app]
+        self.where = (app or self.frames or [None])[-1]
+
+    def line(self):
+        """TypeName: message"""
+        text = str(self.err)
+        name = type(self.err).__name__
+        return "%s: %s" % (name, text) if text else name
+
+    def earlier(self):
+        """A line naming the exception this one was raised from or while handling."""
+        err = self.err
+        if err.__cause__ is not None:
+            return "Raised from %s: %s" % (type(err.__cause__).__name__, err.__cause__)
+        if err.__context__ is not None and not err.__suppress_context__:
+            return "Raised while handling %s: %s" % (type(err.__context__).__name__, err.__context__)
+        return ""
+
+    def request_line(self):
+        c = self.cgi
+        return "%s %s" % (c.get("REQUEST_METHOD", "?"), c.get("REQUEST_URI", "?"))
+
+    def log_text(self):
+        """FILE:LINE: Type: message in METHOD PATH, then the traceback without the worker's frames."""
+        at = "%s:%d: " % (self.where.shown, self.where.lineno) if self.where else ""
+        lines = ["%s%s in %s" % (at, self.line(), self.request_line())]
+        lines += ["  %s:%d in %s" % (f.shown, f.lineno, f.name) for f in self.frames]
+        hint = missing_module_hint(self.err)
+        if hint:
+            lines.append("  " + hint)
+        return "\n".join(lines)
+
+    def answer(self):
+        """(content type, body) for the 500 response."""
+        if "text/html" not in self.cgi.get("HTTP_ACCEPT", ""):
+            text = "500 Internal Server Error\n%s\n" % self.line()
+            return "text/plain; charset=utf-8", text.encode("utf-8", "replace")
+        return "text/html; charset=utf-8", self.html().encode("utf-8", "replace")
+
+    def html(self):
+        import html
+        e = html.escape
+        c = self.cgi
+        out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
+               '<meta name="viewport" content="width=device-width, initial-scale=1">',
+               "<title>500 %s · zoo-dev</title><style>%s</style></head><body>"
+               % (e(type(self.err).__name__), PAGE_CSS),
+               '<header>zoo-dev<span>the app raised an exception</span></header><main>',
+               '<h1 id="zoo-exception"><span class="type">%s</span>'
+               '<span class="msg">%s</span></h1>'
+               % (e(type(self.err).__name__), e(": " + str(self.err)) if str(self.err) else ""),
+               '<p class="req">%s <b>%s</b>%s · worker pid %d · %s</p>'
+               % (e(c.get("REQUEST_METHOD", "?")), e(c.get("SCRIPT_NAME", "") + c.get("PATH_INFO", "")),
+                  e("?" + c["QUERY_STRING"]) if c.get("QUERY_STRING") else "", os.getpid(),
+                  e(interpreter()))]
+        hint = missing_module_hint(self.err)
+        if hint:
+            out.append("<p>%s</p>" % e(hint))
+        earlier = self.earlier()
+        if earlier:
+            out.append('<p class="req">%s</p>' % e(earlier))
+        folded = []
+
+        def fold():
+            if folded:
+                out.append("<details><summary>%d library frame%s</summary><pre>%s</pre></details>"
+                           % (len(folded), "" if len(folded) == 1 else "s",
+                              "\n".join(e("%s:%d in %s" % (f.shown, f.lineno, f.name)) for f in folded)))
+                del folded[:]
+        for f in self.frames:
+            if not f.app:
+                folded.append(f)
+                continue
+            fold()
+            src = "".join('<span class="%s">%5d  %s</span>\n' % ("hit" if hit else "line", n, e(text))
+                          for n, text, hit in f.source())
+            out.append('<div class="frame app"><div class="loc"><b>%s:%d</b> in %s</div><pre>%s</pre></div>'
+                       % (e(f.shown), f.lineno, e(f.name), src))
+        fold()
+        out.append("<footer>Answered by zoo-dev's worker: the app raised before it started "
+                   "its response. Fix the code and save: zoo-dev reloads it.</footer></main></body></html>")
+        return "".join(out)
+
+
+def wrap_django_static(app):
+    """Serve static files under DEBUG as Django's runserver does, when the app is Django's
+    WSGI handler and django.contrib.staticfiles is installed."""
+    if not type(app).__module__.startswith("django."):
+        return app
+    try:
+        from django.conf import settings
+        if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
+            from django.contrib.staticfiles.handlers import StaticFilesHandler
+            return StaticFilesHandler(app)
+    except Exception as err:
+        log("static files: %s" % err)
+    return app
 
 
 class Server:
@@ -899,11 +1092,12 @@ def listen(bind):
 def load_app(args):
     """Import the WSGI callable named by --app or --django. --app is module:attr, or a dotted
     name whose module is its longest importable prefix (as wfastcgi reads WSGI_HANDLER); a name
-    ending in "()" is called to get the next object: app.create_app(), mod.get_handler()."""
+    ending in "()" is called once to get the next object: module:create_app() (an app factory),
+    app.wsgi_app(), mod.get_handler()."""
     if args.django:
         os.environ["DJANGO_SETTINGS_MODULE"] = args.django
         from django.core.wsgi import get_wsgi_application
-        return get_wsgi_application()
+        return wrap_django_static(get_wsgi_application())
     spec = args.app
     module, sep, attr = spec.partition(":")
     if sep:
@@ -917,7 +1111,7 @@ def load_app(args):
             obj = obj()
     if not callable(obj):
         raise TypeError("%s is not callable (a %s)" % (spec, type(obj).__name__))
-    return obj
+    return wrap_django_static(obj)
 
 
 def import_prefix(parts, spec):
@@ -975,7 +1169,9 @@ def app_traceback(err):
                 or os.path.basename(os.path.dirname(name)) == "importlib"):
             break
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(err), err, tb))
+    text = "".join(traceback.format_exception(type(err), err, tb))
+    hint = missing_module_hint(err)    # last, where a one-line summary looks
+    return "%s could not import the app:\n%s%s" % (interpreter(), text, hint + "\n" if hint else "")
 
 
 def preload(path):
@@ -1108,6 +1304,7 @@ def main(argv=None):
     else:
         sys.path.insert(0, root)
     os.chdir(root)
+    ErrorReport.root = root
     if args.preload_file:
         preload(args.preload_file)
     if args.hold:

@@ -63,7 +63,7 @@ func TestWSGIRoutes(t *testing.T) {
 	p := startWorker(t, workerOpts{})
 	f := dial(t, p.bind)
 	extra := []route{
-		{name: "error before headers", method: "GET", uri: "/error", code: 500, want: "Internal Server Error\n"},
+		{name: "error before headers", method: "GET", uri: "/error", code: 500, want: "500 Internal Server Error\nRuntimeError: boom\n"},
 		{name: "error after headers ends the response", method: "GET", uri: "/error?after=1", code: 200, want: "partial\n"},
 		{name: "exc_info after headers ends the response", method: "GET", uri: "/exc_info?late=1", code: 200, want: "early\n"},
 		{name: "close() after an exception", method: "GET", uri: "/close-check?id=c2&fail=1", code: 200, want: "closing c2\n"},

@@ -126,7 +126,8 @@ func (s *Server) match(path string) *route {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rt := s.match(r.URL.Path)
-	cw := &countingWriter{ResponseWriter: w}
+	cw := &countingWriter{ResponseWriter: w, start: start}
+	body := keepBody(r)
 	var worker int
 	if rt == nil {
 		writePage(cw, r, pageNotFound(r.URL.Path))
@@ -144,9 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case !cw.wrote && r.Context().Err() != nil:
 			status = fcgi.StatusClientClosed // the client went away before an answer
 		}
-		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
-			Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
-			Duration: time.Since(start), Worker: worker}})
+		s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: cw.info(r, body, status, worker)})
 		if cw.broken != nil {
 			panic(http.ErrAbortHandler) // the client sees a cut response, not a complete one
 		}
@@ -163,8 +162,10 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 		switch {
 		case snap.pool != nil:
 			res := fcgi.Forward(w, r, snap.pool, rt.prefix, func(pid int, line string) {
+				w.addStderr(line)
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
+			w.wait = res.Wait
 			if res.Started && res.Err != nil && fcgi.StatusFor(res.Err) != fcgi.StatusClientClosed {
 				w.broken = res.Err // the worker failed mid-response
 			}

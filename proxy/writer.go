@@ -1,6 +1,10 @@
 package proxy
 
-import "net/http"
+import (
+	"net/http"
+	"sync"
+	"time"
+)
 
 // countingWriter records the status and body bytes of a response for its access event.
 type countingWriter struct {
@@ -9,6 +13,12 @@ type countingWriter struct {
 	n      int64
 	wrote  bool  // headers sent: too late for an error page
 	broken error // the worker failed after the headers went out
+
+	// For the request inspector (see inspect.go).
+	start, headerAt time.Time
+	wait            time.Duration
+	mu              sync.Mutex // stderr lines arrive on the worker connection's reader
+	stderr          []string
 }
 
 // WriteHeader sends the status once; later calls are ignored, so the app's answer
@@ -17,7 +27,7 @@ func (c *countingWriter) WriteHeader(code int) {
 	if c.wrote {
 		return
 	}
-	c.code, c.wrote = code, true
+	c.code, c.wrote, c.headerAt = code, true, time.Now()
 	c.ResponseWriter.WriteHeader(code)
 }
 

@@ -1,0 +1,79 @@
+package proxy
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/event"
+)
+
+// keptBody is a request body read through: the first event.BodyKeepLimit bytes are
+// kept so the dashboard can show and replay a small request.
+type keptBody struct {
+	io.ReadCloser
+	buf  bytes.Buffer
+	over bool // more than the limit went through: not kept
+	eof  bool
+}
+
+func (k *keptBody) Read(p []byte) (int, error) {
+	n, err := k.ReadCloser.Read(p)
+	if !k.over {
+		if k.buf.Len()+n > event.BodyKeepLimit {
+			k.over = true
+			k.buf = bytes.Buffer{}
+		} else {
+			k.buf.Write(p[:n])
+		}
+	}
+	if err == io.EOF {
+		k.eof = true
+	}
+	return n, err
+}
+
+// keepBody wraps r's body so that a small one is kept; nil when there is none.
+func keepBody(r *http.Request) *keptBody {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength > event.BodyKeepLimit {
+		return nil
+	}
+	k := &keptBody{ReadCloser: r.Body}
+	r.Body = k
+	return k
+}
+
+func (c *countingWriter) addStderr(line string) {
+	c.mu.Lock()
+	c.stderr = append(c.stderr, line)
+	c.mu.Unlock()
+}
+
+// info is the request's event: the access line's fields and the inspector's details.
+func (c *countingWriter) info(r *http.Request, body *keptBody, status, worker int) *event.RequestInfo {
+	now := time.Now()
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	ri := &event.RequestInfo{
+		Method: r.Method, Path: r.RequestURI, Status: status, Bytes: c.n,
+		Duration: now.Sub(c.start), Worker: worker,
+		URL: scheme + "://" + r.Host + r.RequestURI, Proto: r.Proto, Wait: c.wait,
+		ReqHeader: r.Header.Clone(), RespHeader: c.Header().Clone(),
+	}
+	if !c.headerAt.IsZero() {
+		ri.FirstByte = c.headerAt.Sub(c.start)
+	}
+	switch {
+	case body == nil:
+		ri.BodyKept = r.ContentLength <= 0 // no body at all: a replay sends none either
+	case !body.over && (body.eof || int64(body.buf.Len()) == r.ContentLength):
+		ri.Body, ri.BodyKept = body.buf.Bytes(), true
+	}
+	c.mu.Lock()
+	ri.Stderr = append([]string(nil), c.stderr...)
+	c.mu.Unlock()
+	return ri
+}

@@ -51,10 +51,13 @@ func openBrowser(url string) error {
 	if runtime.GOOS == "darwin" {
 		name = "open"
 	}
+	if _, err := exec.LookPath(name); err != nil {
+		return fmt.Errorf("no %s here to open a browser with: open %s in your browser yourself", name, url)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := exec.CommandContext(ctx, name, url).Run(); err != nil {
-		return fmt.Errorf("open %s with %s: %w", url, name, err)
+		return fmt.Errorf("%s could not open a browser (%v): open %s in your browser yourself", name, err, url)
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func TestEventsFoldIntoHeader(t *testing.T) {
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "3 errors") }},
 		{"reload time", []event.Event{{Time: t0.Add(-4 * time.Second), App: "web", Kind: event.KindReload, Reload: &event.ReloadInfo{Trigger: "wsgi.py", Total: 340 * time.Millisecond, Gen: 3}}},
 			func(t *testing.T, a *appState, view string) {
-				wantIn(t, view, "reload 11:59:56 (340 ms, generation 3)", "reload: wsgi.py changed, serving new code after 340 ms")
+				wantIn(t, view, "reload 11:59:56 340 ms gen 3", "reload: wsgi.py changed, serving new code after 340 ms")
 			}},
 		{"workers table", []event.Event{workersEv("web", 2)},
 			func(t *testing.T, a *appState, view string) {
@@ -144,9 +144,37 @@ func TestKeysChangeThePane(t *testing.T) {
 			allHave(t, m, " 500 ")
 		}},
 		{"3 shows 5xx", keys("3"), func(t *testing.T, m Model) { allHave(t, m, " 500 ") }},
-		{"filter applies on enter", append(keys("/line 4"), special(tea.KeyEnter)), func(t *testing.T, m Model) {
+		{"filter applies as it is typed, and enter keeps it", append(keys("/line 4"), special(tea.KeyEnter)), func(t *testing.T, m Model) {
 			allHave(t, m, "line 4")
 			wantIn(t, m.View(), `filter "line 4"`)
+		}},
+		{"the filter is live and keeps the case typed", keys("/LINE 4"), func(t *testing.T, m Model) {
+			allHave(t, m, "line 4")
+			if !m.filterOn || !strings.Contains(m.paneTitle(), `filter "LINE 4"`) {
+				t.Errorf("filterOn=%v title=%q", m.filterOn, m.paneTitle())
+			}
+		}},
+		{"esc outside the input clears an applied filter", append(append(keys("/line 4"), special(tea.KeyEnter)), special(tea.KeyEsc)), func(t *testing.T, m Model) {
+			if m.pane.filter != "" || !contains(m.visible(), "line 99") {
+				t.Errorf("filter=%q", m.pane.filter)
+			}
+		}},
+		{"paging back down to the newest line resumes follow", []tea.Msg{special(tea.KeyPgUp), special(tea.KeyPgDown), batch(logEv("web", event.SourceStdout, "newer"))},
+			func(t *testing.T, m Model) {
+				if !m.pane.follow || !contains(m.visible(), "newer") {
+					t.Errorf("follow=%v visible=%q", m.pane.follow, m.visible())
+				}
+			}},
+		{"enter inspects the newest request", []tea.Msg{special(tea.KeyEnter)}, func(t *testing.T, m Model) {
+			if m.insp == nil || m.insp.info.Path != "/form/90" {
+				t.Fatalf("inspector = %+v", m.insp)
+			}
+			wantIn(t, m.View(), "REQUEST", "POST", "worker pid 4242", "request headers")
+		}},
+		{"up in the inspector goes to the older request", []tea.Msg{special(tea.KeyEnter), special(tea.KeyUp)}, func(t *testing.T, m Model) {
+			if m.insp == nil || m.insp.info.Path != "/form/80" {
+				t.Fatalf("inspector = %+v", m.insp)
+			}
 		}},
 		{"esc clears the filter", append(append(keys("/line 4"), special(tea.KeyEnter)), append(keys("/"), special(tea.KeyEsc))...), func(t *testing.T, m Model) {
 			if m.pane.filter != "" || !contains(m.visible(), "line 99") {
@@ -168,7 +196,7 @@ func TestKeysChangeThePane(t *testing.T) {
 		}},
 		{"tab shows the next app", []tea.Msg{special(tea.KeyTab)}, func(t *testing.T, m Model) {
 			allHave(t, m, "api says hi")
-			wantIn(t, m.View(), "[ api")
+			wantIn(t, m.View(), "▸api")
 		}},
 		{"shift+tab wraps around", []tea.Msg{special(tea.KeyShiftTab)}, func(t *testing.T, m Model) {
 			if m.sel != 1 {
@@ -314,5 +342,56 @@ func TestResize(t *testing.T) {
 				t.Errorf("%dx%d: line %d wide: %q", size[0], size[1], w, l)
 			}
 		}
+	}
+}
+
+// TestErrorsCountedOncePerEvent: a traceback with its lines is one error, and so is
+// a request whose exception the worker printed before its 500.
+func TestErrorsCountedOncePerEvent(t *testing.T) {
+	zooErr := event.Event{Time: t0, App: "web", Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelError, Text: "start generation: import failed: SyntaxError: invalid syntax"}
+	tb := func() []event.Event {
+		var out []event.Event
+		for _, l := range []string{"Traceback (most recent call last):", `  File "wsgi.py", line 3`, "    def (", "SyntaxError: invalid syntax"} {
+			e := logEv("web", event.SourceStderr, l)
+			e.Worker, e.Level = 0, event.LevelError
+			out = append(out, e)
+		}
+		return out
+	}
+	failed := stateEv("web", event.StateFailed, "import failed:\nTraceback (most recent call last):\nSyntaxError: invalid syntax", 0)
+	exc := []event.Event{logEv("web", event.SourceStderr, "zoo-worker[4242]: exception in the application at /boom:"),
+		logEv("web", event.SourceStderr, "Traceback (most recent call last):"), logEv("web", event.SourceStderr, "ZeroDivisionError: division by zero"),
+		reqEv("web", "GET", "/boom", 500, 0)}
+	tests := []struct {
+		name   string
+		events []event.Event
+		want   int
+		lines  int // how many times the error line is shown
+	}{
+		{"an import error and its traceback", append(append([]event.Event{zooErr}, tb()...), failed), 1, 1},
+		{"the same import error from two workers", append(append(append([]event.Event{zooErr}, tb()...), append([]event.Event{zooErr}, tb()...)...), failed), 1, 1},
+		{"one request exception", exc, 1, 0},
+		{"two request exceptions", append(append([]event.Event{}, exc...), exc...), 2, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := testModel(nil, "web").step(batch(tc.events...))
+			if got := m.apps[0].errors; got != tc.want {
+				t.Errorf("errors = %d, want %d", got, tc.want)
+			}
+			shown := 0
+			for _, n := range m.pane.idx {
+				if strings.Contains(m.pane.line(n).plain, zooErr.Text) {
+					shown++
+				}
+			}
+			if shown != tc.lines {
+				t.Errorf("the import error is shown %d times, want %d", shown, tc.lines)
+			}
+			first := strings.Split(m.View(), "\n")[0]
+			if strings.Contains(first, "Traceback") || !strings.Contains(m.View(), "FAILED") && tc.lines > 0 {
+				t.Errorf("header row = %q", first)
+			}
+		})
 	}
 }

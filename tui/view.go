@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -25,12 +26,12 @@ func (m *Model) layout() {
 }
 
 func (m *Model) chromeHeight() int {
-	n := 1 + lipgloss.Height(m.footer()) // the log title and the footer
-	if len(m.apps) > 1 {
-		n++ // tabs
-	}
+	n := 2 // the pane's title and the footer
 	if len(m.apps) > 0 {
-		n += 2 + m.workerRows() + 1 // header and the table with its head
+		n += len(m.apps) // one line per app
+		if !m.help.ShowAll {
+			n += 1 + 1 + m.workerRows() // the stats, the table; the help takes their place
+		}
 	}
 	return n
 }
@@ -49,89 +50,143 @@ func (m *Model) workerRows() int {
 	return w
 }
 
-// View draws the screen; only the visible log lines are touched.
+// View draws the screen; only the visible log lines are touched. Every row is cut
+// to the width, so nothing wraps and the footer stays on the last row.
 func (m Model) View() string {
 	var b strings.Builder
 	put := func(s string) {
 		b.WriteString(ansi.Truncate(s, m.width, "…"))
 		b.WriteByte('\n')
 	}
-	if len(m.apps) > 1 {
-		put(m.tabs())
-	}
 	if len(m.apps) > 0 {
-		a := m.apps[m.sel]
-		put(m.headerTop(a))
-		put(m.headerBottom(a))
-		for _, row := range m.workerTable(a) {
-			put(row)
+		for i, a := range m.apps {
+			put(m.appLine(i, a))
+		}
+		if a := m.apps[m.sel]; !m.help.ShowAll {
+			put(m.statsLine(a))
+			for _, row := range m.workerTable(a) {
+				put(row)
+			}
 		}
 	}
-	put(m.paneTitle())
-	win := m.pane.window()
-	for _, n := range win {
-		put(" " + m.pane.line(n).styled)
+	body := m.body()
+	put(body.title)
+	for _, l := range body.lines {
+		put(l)
 	}
-	for i := len(win); i < m.pane.height; i++ {
+	for i := len(body.lines); i < m.pane.height; i++ {
 		b.WriteByte('\n')
 	}
-	foot := strings.Split(m.footer(), "\n")
-	for i, l := range foot {
-		b.WriteString(ansi.Truncate(l, m.width, "…"))
-		if i < len(foot)-1 {
-			b.WriteByte('\n')
-		}
-	}
+	b.WriteString(ansi.Truncate(m.footer(), m.width, "…"))
 	return b.String()
 }
 
-func (m Model) tabs() string {
-	parts := make([]string, len(m.apps))
-	for i, a := range m.apps {
-		label := " " + a.info.Name + " " + m.styles.forState(a.state).Render(a.state.String()) + " "
-		if i == m.sel {
-			parts[i] = "[" + m.styles.tabOn.Render(label) + "]"
-		} else {
-			parts[i] = " " + m.styles.tabOff.Render(label) + " "
-		}
-	}
-	return strings.Join(parts, "") + m.styles.dim.Render("  tab/shift+tab")
+// paneBody is what fills the space between the header and the footer.
+type paneBody struct {
+	title string
+	lines []string
 }
 
-func (m Model) headerTop(a *appState) string {
+func (m Model) body() paneBody {
+	h := m.pane.height
+	clip := func(ls []string) []string {
+		if len(ls) > h {
+			return ls[:h]
+		}
+		return ls
+	}
+	switch {
+	case m.help.ShowAll:
+		return paneBody{" " + m.styles.paneTitle.Render("KEYS") + m.styles.dim.Render(" · ? or esc closes"), clip(m.fullHelp())}
+	case m.insp != nil:
+		ls := m.inspectorLines()
+		return paneBody{" " + ls[0], clip(indent(ls[1:]))}
+	case m.history && len(m.apps) > 0:
+		return paneBody{" " + m.styles.paneTitle.Render("RELOADS") + m.styles.dim.Render(" · save → served · h closes"),
+			clip(m.historyLines(m.apps[m.sel]))}
+	}
+	var lines []string
+	for _, n := range m.pane.window() {
+		lines = append(lines, " "+m.pane.line(n).render(m.width-1))
+	}
+	return paneBody{m.paneTitle(), lines}
+}
+
+func indent(ls []string) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = " " + l
+	}
+	return out
+}
+
+// appLine is one app in one row: name, state, URL and the last reload's result
+// (or, when it is not running, the first line of why).
+func (m Model) appLine(i int, a *appState) string {
 	s := m.styles
-	parts := []string{s.title.Render(a.info.Name), s.url.Render(a.info.URL), s.forState(a.state).Render(a.state.String())}
+	mark := " "
+	if len(m.apps) > 1 && i == m.sel {
+		mark = "▸"
+	}
+	parts := []string{mark + s.title.Render(a.info.Name), s.forState(a.state).Render(a.state.String()), s.url.Render(a.info.URL)}
 	if up := a.uptime(m.now); up > 0 {
 		parts = append(parts, "up "+fmtUptime(up))
 	}
 	if a.reason != "" && a.state != event.StateRunning {
-		parts = append(parts, s.dim.Render(a.reason))
+		first, _ := firstLine(a.reason)
+		parts = append(parts, s.dim.Render(clean(first)))
+	} else if r := a.lastReload(); r != nil {
+		parts = append(parts, m.reloadResult(r))
 	}
-	return " " + strings.Join(parts, "  ")
+	return strings.Join(parts, "  ")
 }
 
-func (m Model) headerBottom(a *appState) string {
+func (m Model) reloadResult(r *reloadRec) string {
+	at := r.at.Format("15:04:05")
+	if r.info.Err != "" {
+		return m.styles.err.Render("reload " + at + " failed")
+	}
+	return fmt.Sprintf("reload %s %d ms gen %d", at, r.info.Total.Milliseconds(), r.info.Gen)
+}
+
+// statsLine is the selected app's traffic: the rate and the p50 with their
+// sparklines over the last seconds, the request and error counts.
+func (m Model) statsLine(a *appState) string {
 	s := m.styles
 	errs := plural(a.errors, "error")
 	if a.errors > 0 {
 		errs = s.err.Render(errs)
 	}
-	parts := []string{fmt.Sprintf("%.1f req/s", a.rate(m.now)), plural(int(a.requests), "request"), errs}
-	switch r := a.reload; {
-	case r == nil:
-		parts = append(parts, s.dim.Render("no reload yet"))
-	case r.Err != "":
-		parts = append(parts, s.err.Render("reload "+a.reloadAt.Format("15:04:05")+" failed"))
-	default:
-		parts = append(parts, fmt.Sprintf("reload %s (%d ms, generation %d)",
-			a.reloadAt.Format("15:04:05"), r.Total.Milliseconds(), r.Gen))
+	n := sparkWidth(m.width)
+	rate := fmt.Sprintf("%.1f req/s", a.rate(m.now))
+	p50 := "p50 -"
+	if d := a.p50(m.now); d > 0 {
+		p50 = "p50 " + fmtDuration(d)
 	}
-	return " " + strings.Join(parts, "  ")
+	if n > 0 {
+		counts, lat := a.series(m.now, n)
+		rate += " " + s.spark.Render(sparkline(counts))
+		p50 += " " + s.spark.Render(sparkline(lat))
+	}
+	return " " + strings.Join([]string{rate, p50, plural(int(a.requests), "request"), errs}, "  ")
+}
+
+// sparkWidth is how many seconds each sparkline shows at this width.
+func sparkWidth(width int) int {
+	switch {
+	case width >= 160:
+		return historySecs
+	case width >= 110:
+		return 30
+	case width >= 78:
+		return 12
+	}
+	return 0
 }
 
 func (m Model) workerTable(a *appState) []string {
-	head := m.styles.tableHead.Render(fmt.Sprintf(" %-8s %-9s %4s %9s %8s %9s %8s",
-		"PID", "STATE", "GEN", "IN-FLIGHT", "SERVED", "MEMORY", "RESTARTS"))
+	head := m.styles.tableHead.Render(fmt.Sprintf(" %-7s %-9s %3s %4s %7s %7s %8s",
+		"PID", " STATE", "GEN", "BUSY", "SERVED", "MEMORY", "RESTARTS"))
 	rows := []string{head}
 	if len(a.workers) == 0 {
 		return append(rows, m.styles.dim.Render(" no workers"))
@@ -141,8 +196,9 @@ func (m Model) workerTable(a *appState) []string {
 			rows = append(rows, m.styles.dim.Render(fmt.Sprintf(" +%d more", len(a.workers)-i)))
 			break
 		}
-		rows = append(rows, fmt.Sprintf(" %-8d %-9s %4d %9d %8d %9s %8d",
-			w.PID, w.State, w.Gen, w.InFlight, w.Served, fmtBytes(w.RSS), w.Restarts))
+		badge := m.styles.badge(w.State).Render(fmt.Sprintf(" %-7s ", w.State))
+		rows = append(rows, fmt.Sprintf(" %-7d %s %3d %4d %7d %7s %8d",
+			w.PID, badge, w.Gen, w.InFlight, w.Served, fmtBytes(w.RSS), w.Restarts))
 	}
 	return rows
 }
@@ -158,25 +214,96 @@ func (m Model) paneTitle() string {
 	if p.filter != "" {
 		parts = append(parts, fmt.Sprintf("filter %q", p.filter))
 	}
+	if p.debug {
+		parts = append(parts, "debug lines")
+	}
 	if m.dropped > 0 {
 		parts = append(parts, m.styles.warn.Render(fmt.Sprintf("%d lines dropped", m.dropped)))
 	}
 	return " " + strings.Join(parts, " · ")
 }
 
-// footer is the filter input while it is open, otherwise the help from the key map,
-// indented by one column like the rest of the screen.
+// footer is the filter input while it is open, otherwise bubbles' short help of
+// as many keys as fit; help and quit always do.
 func (m Model) footer() string {
-	var s string
-	switch {
-	case m.filterOn:
-		s = m.input.View()
-	case m.help.ShowAll:
-		s = m.help.FullHelpView(m.keys.FullHelp())
-	default:
-		s = m.help.ShortHelpView(m.keys.ShortHelp())
+	if m.filterOn {
+		return " " + m.input.View()
 	}
-	return " " + strings.ReplaceAll(s, "\n", "\n ")
+	keys := m.keys.ShortHelp()
+	if m.insp != nil {
+		keys = m.keys.inspectorHelp()
+	}
+	h := m.help
+	h.Width = 0
+	must := keys[len(keys)-2:]
+	for n := len(keys) - 2; n > 0; n-- {
+		s := h.ShortHelpView(append(keys[:n:n], must...))
+		if lipgloss.Width(s)+1 <= m.width {
+			return " " + s
+		}
+	}
+	return " " + h.ShortHelpView(must)
+}
+
+// fullHelp is the `?` page: bubbles' full help, its columns wrapped onto as many
+// rows as the width needs instead of being cut.
+func (m Model) fullHelp() []string {
+	h := m.help
+	h.Width = 0
+	var rows []string
+	var line []string
+	used := 0
+	flush := func() {
+		if len(line) > 0 {
+			block := lipgloss.JoinHorizontal(lipgloss.Top, line...)
+			for _, r := range strings.Split(block, "\n") {
+				rows = append(rows, strings.TrimRight(r, " "))
+			}
+			line, used = nil, 0
+		}
+	}
+	for _, col := range m.keys.FullHelp() {
+		block := h.FullHelpView([][]key.Binding{col}) + "    "
+		w := lipgloss.Width(block)
+		if used > 0 && used+w > m.width-1 {
+			flush()
+		}
+		line = append(line, block)
+		used += w
+	}
+	flush()
+	return indent(rows)
+}
+
+// historyLines are the last reloads: when, the file that triggered it, save →
+// served as a number and a bar.
+func (m Model) historyLines(a *appState) []string {
+	if len(a.reloads) == 0 {
+		return []string{m.styles.dim.Render(" no reload yet: save a watched file or press r")}
+	}
+	var max time.Duration
+	for _, r := range a.reloads {
+		if r.info.Total > max {
+			max = r.info.Total
+		}
+	}
+	barW := m.width - 48
+	if barW > 30 {
+		barW = 30
+	}
+	var out []string
+	for i := len(a.reloads) - 1; i >= 0; i-- {
+		r := a.reloads[i]
+		head := fmt.Sprintf(" %s  %-16s ", r.at.Format("15:04:05"), ansi.Truncate(r.info.Trigger, 16, "…"))
+		if r.info.Err != "" {
+			first, _ := firstLine(r.info.Err)
+			out = append(out, head+m.styles.err.Render("failed: "+clean(first)))
+			continue
+		}
+		out = append(out, head+fmt.Sprintf("%6d ms  gen %-3d ", r.info.Total.Milliseconds(), r.info.Gen)+
+			m.styles.spark.Render(bar(r.info.Total, max, barW)))
+	}
+	return out
 }
 
 func fmtUptime(d time.Duration) string {
@@ -201,8 +328,6 @@ func fmtBytes(n int64) string {
 	}
 	return fmt.Sprintf("%dK", n/1024)
 }
-
-func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func plural(n int, word string) string {
 	if n == 1 {

@@ -122,13 +122,14 @@ func (m *tmuxTerm) until(timeout time.Duration, cond func() bool, what string) {
 }
 
 var (
-	dashRunningRE = regexp.MustCompile(`(http://127\.0\.0\.1:\d+/)\s+RUNNING`)
+	dashRunningRE = regexp.MustCompile(`RUNNING\s+(http://127\.0\.0\.1:\d+/)`)
 	dashRestartRE = regexp.MustCompile(`reload: after restart, serving new code after \d+ ms \(generation 2\)`)
 )
 
 // TestDashboardInTmux drives the dashboard as a user does in a real 120×40
 // terminal: the header shows the URL and RUNNING, the URL serves, `r` starts a new
-// generation, and `q` stops zoo-dev with every process it started.
+// generation, and `q` stops zoo-dev with every process it started and leaves a
+// summary in the terminal.
 func TestDashboardInTmux(t *testing.T) {
 	m := startDashboard(t, copyDir(t, "sample"))
 
@@ -152,6 +153,8 @@ func TestDashboardInTmux(t *testing.T) {
 	// may have scrolled into the history: read that too.
 	if all := m.mustTmux("capture-pane", "-p", "-S", "-"); !strings.Contains(all, "zoo-dev exited 0\n") {
 		t.Fatalf("zoo-dev did not exit with status 0 after q:\n%s", all)
+	} else if !regexp.MustCompile(`zoo-dev: WSGI\.project RUNNING, 1 request, 0 errors, 1 reload\(s\), the last in \d+ ms\n`).MatchString(all) {
+		t.Fatalf("no summary left in the terminal after q:\n%s", all)
 	}
 	if left := processesWith("ZOO_E2E_TOKEN=" + m.token); len(left) > 0 {
 		t.Fatalf("processes left after q: %v", left)

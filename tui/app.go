@@ -27,6 +27,7 @@ type appState struct {
 	inError  bool      // the lines now arriving belong to the error just counted
 	lastErr  string    // the last error line, so a repeat (one per worker) is shown once
 	muting   bool      // a repeated error's traceback lines are being skipped
+	tbs      repeats   // hides a traceback that repeats the one just shown
 	failure  []string  // the last failure with its traceback, for the quit summary
 	requests int64
 	reloads  []reloadRec // newest last
@@ -81,6 +82,9 @@ func (a *appState) repeat(e event.Event) bool {
 	if e.Kind == event.KindWorkers {
 		return false
 	}
+	if a.tbs.skip(&e) {
+		return true
+	}
 	zooErr := e.Kind == event.KindLog && e.Source == event.SourceZoo && e.Level == event.LevelError
 	switch {
 	case zooErr && e.Text == a.lastErr:
@@ -115,8 +119,7 @@ func (a *appState) countError(e event.Event) {
 			strings.Contains(e.Text, "exception in the application")
 		cont = e.Source == event.SourceStderr
 	}
-	// zoo-dev's own error line always starts a new error: the traceback follows it
-	if bad && (!a.inError || e.Kind == event.KindLog && e.Source == event.SourceZoo) {
+	if bad && !a.inError {
 		a.errors++
 	}
 	// a request ends the error it raised

@@ -33,6 +33,7 @@ func PrintLines(ctx context.Context, w io.Writer, sub *event.Sub) error {
 func Print(ctx context.Context, w io.Writer, sub *event.Sub, o PrintOptions) error {
 	var buf []event.Event
 	bw := bufio.NewWriterSize(w, 64<<10)
+	reps := map[string]*repeats{}
 	for {
 		done := false
 		select {
@@ -41,7 +42,7 @@ func Print(ctx context.Context, w io.Writer, sub *event.Sub, o PrintOptions) err
 		case <-sub.Ready():
 		}
 		var err error
-		if buf, err = flushLines(bw, sub, buf, o); err == nil {
+		if buf, err = flushLines(bw, sub, buf, reps, o); err == nil {
 			err = bw.Flush()
 		}
 		if err != nil || done {
@@ -50,8 +51,9 @@ func Print(ctx context.Context, w io.Writer, sub *event.Sub, o PrintOptions) err
 	}
 }
 
-// flushLines drains sub and writes its events; it returns the buffer for reuse.
-func flushLines(w io.Writer, sub *event.Sub, buf []event.Event, o PrintOptions) ([]event.Event, error) {
+// flushLines drains sub and writes its events, but not a traceback that repeats
+// the one just printed for the same app; it returns the buffer for reuse.
+func flushLines(w io.Writer, sub *event.Sub, buf []event.Event, reps map[string]*repeats, o PrintOptions) ([]event.Event, error) {
 	buf, dropped := sub.Drain(buf[:0])
 	var b strings.Builder
 	if dropped > 0 {
@@ -65,6 +67,14 @@ func flushLines(w io.Writer, sub *event.Sub, buf []event.Event, o PrintOptions) 
 		e := &buf[i]
 		if e.Kind == event.KindWorkers {
 			continue // a periodic table for the dashboard; starts and crashes are log lines
+		}
+		r := reps[e.App]
+		if r == nil {
+			r = &repeats{}
+			reps[e.App] = r
+		}
+		if r.skip(e) {
+			continue
 		}
 		if o.JSON {
 			b.Write(jsonLine(e))

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -39,8 +40,9 @@ func TestEventsFoldIntoHeader(t *testing.T) {
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "2.0 req/s") }},
 		{"no requests, no rate", nil,
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "0.0 req/s", "0 requests", "0 errors") }},
-		{"5xx and tracebacks and error lines count", []event.Event{reqEv("web", "GET", "/boom", 500, time.Second), reqEv("web", "GET", "/nope", 404, time.Second),
+		{"5xx, tracebacks and error lines count", []event.Event{reqEv("web", "GET", "/boom", 500, time.Second), reqEv("web", "GET", "/nope", 404, time.Second),
 			logEv("web", event.SourceStderr, "Traceback (most recent call last):"), logEv("web", event.SourceStderr, "  File \"wsgi.py\", line 3"),
+			reqEv("web", "GET", "/", 200, time.Second),
 			{Time: t0, App: "web", Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelError, Text: "worker crashed"}},
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "3 errors") }},
 		{"reload time", []event.Event{{Time: t0.Add(-4 * time.Second), App: "web", Kind: event.KindReload, Reload: &event.ReloadInfo{Trigger: "wsgi.py", Total: 340 * time.Millisecond, Gen: 3}}},
@@ -393,5 +395,52 @@ func TestErrorsCountedOncePerEvent(t *testing.T) {
 				t.Errorf("header row = %q", first)
 			}
 		})
+	}
+}
+
+// TestImportFailureShownOnce: two workers print the same traceback and the host
+// reports it again; the log shows it once and counts one error.
+func TestImportFailureShownOnce(t *testing.T) {
+	tb := []string{"Traceback (most recent call last):", `  File "/srv/wsgi.py", line 9, in <module>`, "    import nope", "ModuleNotFoundError: No module named 'nope'"}
+	var evs []event.Event
+	for _, pid := range []int{4242, 4243, 0} {
+		if pid == 0 {
+			evs = append(evs, event.Event{Time: t0, App: "web", Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelError,
+				Text: "start generation: import failed: ModuleNotFoundError: No module named 'nope'"})
+		}
+		for _, l := range tb {
+			e := logEv("web", event.SourceStderr, l)
+			e.Worker = pid
+			evs = append(evs, e)
+		}
+	}
+	evs = append(evs, stateEv("web", event.StateFailed, "import failed:\n"+strings.Join(tb, "\n"), 0))
+	m := testModel(nil, "web").step(batch(evs...))
+	shown := 0
+	for _, n := range m.pane.idx {
+		if strings.Contains(m.pane.line(n).plain, "No module named 'nope'") && strings.Contains(m.pane.line(n).plain, "err ") {
+			shown++
+		}
+	}
+	if shown != 1 {
+		t.Errorf("the traceback's last line is shown %d times, want 1:\n%s", shown, strings.Join(m.visible(), "\n"))
+	}
+	if m.apps[0].errors != 1 {
+		t.Errorf("errors = %d, want 1", m.apps[0].errors)
+	}
+
+	bus := event.NewBus()
+	sub := bus.Subscribe(100)
+	for _, e := range evs {
+		bus.Publish(e)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := &lineWriter{wrote: make(chan struct{}, 1)}
+	if err := PrintLines(ctx, w, sub); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(w.String(), "Traceback"); n != 1 {
+		t.Errorf("headless prints the traceback %d times, want 1:\n%s", n, w.String())
 	}
 }

@@ -27,6 +27,12 @@ type tmuxTerm struct {
 // after it ends (remain-on-exit), so a test can read both.
 func startDashboard(t *testing.T, dir string) *tmuxTerm {
 	t.Helper()
+	return startDashboardSized(t, dir, 120, 40)
+}
+
+// startDashboardSized is startDashboard in a w×h pane of a 256-colour terminal.
+func startDashboardSized(t *testing.T, dir string, w, h int) *tmuxTerm {
+	t.Helper()
 	bin, err := exec.LookPath("tmux")
 	if err != nil {
 		testtool.Missing(t, "tmux not installed: skipping the dashboard in a real terminal")
@@ -34,12 +40,12 @@ func startDashboard(t *testing.T, dir string) *tmuxTerm {
 	stamp := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
 	m := &tmuxTerm{t: t, bin: bin, sock: "zoo-e2e-" + stamp, token: "zoo-e2e-tui-" + stamp}
 	conf := filepath.Join(t.TempDir(), "tmux.conf")
-	// No status line: the pane gets the whole 120×40 window.
-	if err := os.WriteFile(conf, []byte("set -g remain-on-exit on\nset -g status off\n"), 0o644); err != nil {
+	// No status line: the pane gets the whole window.
+	if err := os.WriteFile(conf, []byte("set -g remain-on-exit on\nset -g status off\nset -g default-terminal screen-256color\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	script := `"$0" --listen 127.0.0.1:0 "$1"; echo "zoo-dev exited $?"`
-	m.mustTmux("-f", conf, "new-session", "-d", "-x", "120", "-y", "40",
+	m.mustTmux("-f", conf, "new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
 		"-e", "ZOO_E2E_TOKEN="+m.token, "sh", "-c", script, zooBin, dir)
 	sockPath := strings.TrimSpace(m.mustTmux("display-message", "-p", "#{socket_path}"))
 	t.Cleanup(func() {
@@ -49,8 +55,8 @@ func startDashboard(t *testing.T, dir string) *tmuxTerm {
 		m.tmux("kill-server") // ends the pane's process too, if a check failed before q
 		os.Remove(sockPath)   // tmux leaves its socket file behind
 	})
-	if size := strings.TrimSpace(m.mustTmux("display-message", "-p", "#{pane_width}x#{pane_height}")); size != "120x40" {
-		t.Fatalf("pane is %s, want 120x40", size)
+	if size, want := strings.TrimSpace(m.mustTmux("display-message", "-p", "#{pane_width}x#{pane_height}")), fmt.Sprintf("%dx%d", w, h); size != want {
+		t.Fatalf("pane is %s, want %s", size, want)
 	}
 	return m
 }

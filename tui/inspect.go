@@ -102,7 +102,7 @@ func replayCmd(rec *reqRec) tea.Cmd {
 }
 
 // inspectorLines draws the open request: what was asked, what came back, how
-// long each part took, who served it, the headers and the request's stderr.
+// long each part took, who served it, the request's stderr, the headers.
 func (m Model) inspectorLines() []string {
 	rec, s := m.insp, m.styles
 	r := rec.info
@@ -115,6 +115,10 @@ func (m Model) inspectorLines() []string {
 		m.servedBy(rec),
 	}
 	lines = append(lines, m.replayLines(rec)...)
+	lines = append(lines, s.tableHead.Render(fmt.Sprintf("stderr of this request (%s)", plural(len(r.Stderr), "line"))))
+	for _, l := range r.Stderr {
+		lines = append(lines, "  "+s.warn.Render(clean(l)))
+	}
 	lines = append(lines, s.tableHead.Render("request headers"))
 	lines = append(lines, headerLines(r.ReqHeader)...)
 	if r.BodyKept && len(r.Body) > 0 {
@@ -123,10 +127,6 @@ func (m Model) inspectorLines() []string {
 	}
 	lines = append(lines, s.tableHead.Render("response headers"))
 	lines = append(lines, headerLines(r.RespHeader)...)
-	lines = append(lines, s.tableHead.Render(fmt.Sprintf("stderr of this request (%s)", plural(len(r.Stderr), "line"))))
-	for _, l := range r.Stderr {
-		lines = append(lines, "  "+s.warn.Render(clean(l)))
-	}
 	return lines
 }
 

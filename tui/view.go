@@ -142,11 +142,10 @@ func (m Model) appLine(i int, a *appState) string {
 }
 
 func (m Model) reloadResult(r *reloadRec) string {
-	at := r.at.Format("15:04:05")
 	if r.info.Err != "" {
-		return m.styles.err.Render("reload " + at + " failed")
+		return m.styles.err.Render("reload failed, still gen " + fmt.Sprint(r.info.Gen))
 	}
-	return fmt.Sprintf("reload %s %d ms gen %d", at, r.info.Total.Milliseconds(), r.info.Gen)
+	return fmt.Sprintf("reload %d ms gen %d", r.info.Total.Milliseconds(), r.info.Gen)
 }
 
 // statsLine is the selected app's traffic: the rate and the p50 with their

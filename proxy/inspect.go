@@ -46,7 +46,9 @@ func keepBody(r *http.Request) *keptBody {
 
 func (c *countingWriter) addStderr(line string) {
 	c.mu.Lock()
-	c.stderr = append(c.stderr, line)
+	if len(c.stderr) < event.StderrKeepLimit {
+		c.stderr = append(c.stderr, line)
+	}
 	c.mu.Unlock()
 }
 

@@ -90,7 +90,7 @@ func TestReplayable(t *testing.T) {
 		{event.RequestInfo{Method: "GET", URL: "http://x/"}, ""},
 		{event.RequestInfo{Method: "HEAD", URL: "http://x/"}, ""},
 		{event.RequestInfo{Method: "POST", URL: "http://x/", BodyKept: true, Body: []byte("a=1")}, ""},
-		{event.RequestInfo{Method: "PUT", URL: "http://x/"}, "cannot replay PUT: its body was over 64 KiB and was not kept"},
+		{event.RequestInfo{Method: "PUT", URL: "http://x/"}, "cannot replay PUT: its body was not kept (over 16 KiB, or one of the older requests)"},
 		{event.RequestInfo{Method: "GET"}, "cannot replay: the request's URL is unknown"},
 	} {
 		if got := replayable(&tc.r); got != tc.want {
@@ -100,5 +100,22 @@ func TestReplayable(t *testing.T) {
 	m := fill(20).step(special(tea.KeyEnter), keys("R")[0])
 	if d, ok := m.replays[m.insp]; !ok || d.err == nil || !strings.Contains(m.View(), "cannot replay POST") {
 		t.Errorf("R on a POST without its body: %+v\n%s", d, m.View())
+	}
+}
+
+// TestOldBodiesLetGo: only the newest requests keep their body for a replay.
+func TestOldBodiesLetGo(t *testing.T) {
+	var k bodyKeeper
+	var recs []*reqRec
+	for i := 0; i <= bodiesKept; i++ {
+		r := &reqRec{info: &event.RequestInfo{Method: "POST", URL: "http://x/", Body: []byte("a=1"), BodyKept: true}}
+		recs = append(recs, r)
+		k.keep(r)
+	}
+	if recs[0].info.Body != nil || recs[0].info.BodyKept || replayable(recs[0].info) == "" {
+		t.Errorf("the oldest request still holds its body: %+v", recs[0].info)
+	}
+	if last := recs[bodiesKept].info; !last.BodyKept || replayable(last) != "" {
+		t.Errorf("the newest request lost its body: %+v", last)
 	}
 }

@@ -65,7 +65,7 @@ func replayable(r *event.RequestInfo) string {
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		return ""
 	case !r.BodyKept:
-		return fmt.Sprintf("cannot replay %s: its body was over %d KiB and was not kept", r.Method, event.BodyKeepLimit>>10)
+		return fmt.Sprintf("cannot replay %s: its body was not kept (over %d KiB, or one of the older requests)", r.Method, event.BodyKeepLimit>>10)
 	}
 	return ""
 }
@@ -198,6 +198,25 @@ func firstN(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// bodiesKept is how many of the newest requests keep their body for a replay;
+// older ones let it go, so the log's ring does not hold a body per line.
+const bodiesKept = 200
+
+// bodyKeeper remembers which requests hold a body, oldest first.
+type bodyKeeper struct{ recs []*reqRec }
+
+func (k *bodyKeeper) keep(r *reqRec) {
+	if len(r.info.Body) == 0 {
+		return
+	}
+	k.recs = append(k.recs, r)
+	if len(k.recs) > bodiesKept {
+		old := k.recs[0]
+		old.info.Body, old.info.BodyKept = nil, false
+		k.recs = k.recs[1:]
+	}
 }
 
 // genOf is the generation of the worker pid in the workers table, 0 when unknown.

@@ -110,7 +110,8 @@ func (s *styles) requestLine(e event.Event, app int, ts string) logLine {
 	tag = padTag(tag)
 	dur, code, path := fmtDuration(r.Duration), strconv.Itoa(r.Status), clean(r.Path)
 	p := &s.line
-	l := logLine{app: app, req: true, bad: r.Status >= 500, rec: &reqRec{at: e.Time, app: app, info: r}}
+	own := *r // the dashboard's copy: it lets go of old bodies (see keepBodies)
+	l := logLine{app: app, req: true, bad: r.Status >= 500, rec: &reqRec{at: e.Time, app: app, info: &own}}
 	l.plain = ts + " " + tag + " " + r.Method + " " + path + " " + code + " " + dur
 	l.head = p.dim.on(ts) + " " + p.access.on(tag) + " " + r.Method + " "
 	l.path = path

@@ -50,6 +50,7 @@ type Model struct {
 	insp     *reqRec                // the request the inspector shows; nil when closed
 	replays  map[*reqRec]replayDone // replay results, by request
 	history  bool                   // the reload history replaces the log
+	bodies   *bodyKeeper
 }
 
 // New builds the dashboard for opts, for callers that run their own tea.Program
@@ -69,7 +70,7 @@ func newModel(ctx context.Context, opts Options) Model {
 	m := Model{
 		opts: opts, keys: defaultKeys(), styles: newStyles(), help: help.New(), input: in,
 		byName: make(map[string]int), pane: newLogPane(ringSize, len(opts.Apps)),
-		clock: time.Now, width: 80, height: 24, replays: make(map[*reqRec]replayDone),
+		clock: time.Now, width: 80, height: 24, replays: make(map[*reqRec]replayDone), bodies: &bodyKeeper{},
 	}
 	for i, a := range opts.Apps {
 		m.apps = append(m.apps, &appState{info: a})
@@ -146,6 +147,7 @@ func (m *Model) ingest(events []event.Event, dropped uint64) {
 		if l, ok := m.styles.lineFor(*e, app); ok {
 			if l.rec != nil && app >= 0 {
 				l.rec.gen = m.apps[app].genOf(l.rec.info.Worker)
+				m.bodies.keep(l.rec)
 			}
 			m.pane.add(l)
 		}

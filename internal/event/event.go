@@ -104,11 +104,14 @@ type RequestInfo struct {
 	RespHeader map[string][]string // the response's headers as sent
 	Body       []byte              // the request body when it was at most BodyKeepLimit bytes
 	BodyKept   bool                // Body is the whole request body (a replay can resend it)
-	Stderr     []string            // the lines the worker wrote to stderr for this request
+	Stderr     []string            // the first StderrKeepLimit lines the worker wrote to stderr for this request
 }
 
 // BodyKeepLimit is the largest request body kept in RequestInfo for a replay.
-const BodyKeepLimit = 64 << 10
+const BodyKeepLimit = 16 << 10
+
+// StderrKeepLimit is how many of a request's stderr lines RequestInfo keeps.
+const StderrKeepLimit = 100
 
 // ReloadInfo is the timing of one reload.
 type ReloadInfo struct {

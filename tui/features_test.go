@@ -119,3 +119,13 @@ func TestOldBodiesLetGo(t *testing.T) {
 		t.Errorf("the newest request lost its body: %+v", last)
 	}
 }
+
+// TestNoOpener: without xdg-open (open on macOS) the `o` key says what to do and
+// shows the URL.
+func TestNoOpener(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := openBrowser("http://127.0.0.1:8080/")
+	if err == nil || !strings.Contains(err.Error(), "open http://127.0.0.1:8080/ in your browser yourself") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -167,45 +167,6 @@ func (m *Model) catchUp() {
 	}
 }
 
-func (m Model) mouse(msg tea.MouseMsg) Model {
-	switch msg.Button {
-	case tea.MouseButtonWheelUp:
-		m.pane.scroll(3)
-	case tea.MouseButtonWheelDown:
-		m.pane.scroll(-3)
-	}
-	return m
-}
-
-// filterKey edits the filter, which applies as it is typed: enter keeps it and
-// gives the keys back, esc clears it.
-func (m Model) filterKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEnter:
-		m.closeFilter()
-		return m, nil
-	case tea.KeyEsc:
-		m.closeFilter()
-		m.input.SetValue("")
-		m.pane.setFilter("")
-		return m, nil
-	case tea.KeyCtrlC:
-		return m, tea.Quit
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	if v := m.input.Value(); v != m.pane.filter {
-		m.pane.setFilter(v)
-	}
-	return m, cmd
-}
-
-func (m *Model) closeFilter() {
-	m.filterOn = false
-	m.input.Blur()
-	m.layout()
-}
-
 // key handles a key outside the filter input.
 func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k, p := m.keys, m.pane
@@ -221,37 +182,20 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.help.ShowAll = !m.help.ShowAll
 		m.layout()
 	case key.Matches(msg, k.Back):
-		m.help.ShowAll, m.history = false, false
-		p.setFilter("")
-		m.input.SetValue("")
+		m.back()
 	case key.Matches(msg, k.Inspect):
 		m.insp = p.newestRequest()
 	case key.Matches(msg, k.History):
 		m.history = !m.history
-	case key.Matches(msg, k.Debug):
-		p.debug = !p.debug
-		p.rebuild()
 	case key.Matches(msg, k.Filter):
 		m.filterOn = true
 		m.input.SetValue(p.filter)
 		m.layout()
 		return m, m.input.Focus()
-	case key.Matches(msg, k.Follow):
-		p.setFollow(!p.follow)
-	case key.Matches(msg, k.Clear):
-		p.clearApp()
-	case key.Matches(msg, k.View):
-		m.setView((p.view + 1) % viewCount)
-	case key.Matches(msg, k.All):
-		m.setView(viewAll)
-	case key.Matches(msg, k.Requests):
-		m.setView(viewRequests)
-	case key.Matches(msg, k.Errors):
-		m.setView(viewErrors)
 	case key.Matches(msg, k.NextApp, k.PrevApp):
 		m.switchApp(key.Matches(msg, k.NextApp))
 	default:
-		if m.scrollKey(msg) {
+		if m.viewKey(msg) || m.scrollKey(msg) {
 			return m, nil
 		}
 		m.catchUp()
@@ -277,25 +221,4 @@ func (m *Model) switchApp(next bool) {
 	m.pane.app, m.insp = m.sel, nil
 	m.pane.rebuild()
 	m.layout()
-}
-
-func (m Model) scrollKey(msg tea.KeyMsg) bool {
-	k, p := m.keys, m.pane
-	switch {
-	case key.Matches(msg, k.Up):
-		p.scroll(1)
-	case key.Matches(msg, k.Down):
-		p.scroll(-1)
-	case key.Matches(msg, k.PageUp):
-		p.scroll(p.height)
-	case key.Matches(msg, k.PageDown):
-		p.scroll(-p.height)
-	case key.Matches(msg, k.Home):
-		p.scroll(len(p.idx))
-	case key.Matches(msg, k.End):
-		p.setFollow(true)
-	default:
-		return false
-	}
-	return true
 }

@@ -30,7 +30,8 @@ func TestInspectorAndReplayInTmux(t *testing.T) {
 	m.waitScreen(regexp.MustCompile(`POST / 303`), 10*time.Second)
 
 	m.mustTmux("send-keys", "Enter")
-	screen := m.waitScreen(regexp.MustCompile(`(?s)REQUEST .*stderr of this request \(1 line\)\s+note added: inspect me`), 10*time.Second)[0]
+	m.waitScreen(regexp.MustCompile(`(?s)REQUEST .*stderr of this request \(1 line\)\s+note added: inspect me.*response headers`), 10*time.Second)
+	screen := m.screen()
 	for _, want := range []string{
 		"POST " + base + " HTTP/1.1",
 		"status 303",
@@ -94,9 +95,13 @@ func TestFollowAndFilterInTmux(t *testing.T) {
 	for _, k := range []string{"M", "I", "S", "S", "I", "N", "G", "/", "3"} {
 		m.mustTmux("send-keys", k)
 	}
-	screen := m.waitScreen(regexp.MustCompile(`filter "MISSING/3"`), 5*time.Second)[0]
-	m.waitScreen(regexp.MustCompile(`GET /missing/39 404`), 5*time.Second)
-	for _, l := range logRows(screen) {
+	m.waitScreen(regexp.MustCompile(`filter "MISSING/3"[^\n]*\n(?s:.*)GET /missing/39 404`), 5*time.Second)
+	screen := m.screen()
+	rows := logRows(screen)
+	if len(rows) != 11 { // /missing/3 and /missing/30 to /missing/39
+		t.Errorf("the filter shows %d rows, want 11:\n%s", len(rows), screen)
+	}
+	for _, l := range rows {
 		if !strings.Contains(strings.ToLower(l), "missing/3") {
 			t.Errorf("the filter lets through %q", l)
 		}

@@ -209,11 +209,22 @@ func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
 // stateReason is a state change's reason on one line: a multi-line reason (a
 // traceback) becomes its first line and a pointer to the lines printed before it.
 func stateReason(s string) string {
-	first, more := firstLine(s)
-	if more == 0 {
-		return s
+	if _, more := firstLine(s); more > 0 {
+		return fmt.Sprintf("%s (+%d lines, shown above)", headline(s), more)
 	}
-	return fmt.Sprintf("%s (+%d lines, shown above)", first, more)
+	return s
+}
+
+// headline is a reason in one line: its first line, and when that only announces
+// what follows (it ends in a colon), the last line too: a traceback's exception.
+func headline(s string) string {
+	first, more := firstLine(s)
+	if more == 0 || !strings.HasSuffix(first, ":") {
+		return first
+	}
+	rest := strings.TrimRight(s, "\n")
+	last := strings.TrimSpace(rest[strings.LastIndexByte(rest, '\n')+1:])
+	return first + " " + last
 }
 
 // containsFold reports whether s contains the lower-case needle, ignoring case.

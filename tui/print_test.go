@@ -137,7 +137,7 @@ func TestTextLines(t *testing.T) {
 		e.Request.Duration, e.Request.Bytes = d, 1788
 		return &e
 	}
-	failed := stateEv("web", event.StateFailed, "import wsgi.application:\nTraceback (most recent call last):\nNameError: x", 0)
+	failed := stateEv("web", event.StateFailed, "import failed:\nTraceback (most recent call last):\nNameError: x", 0)
 	tests := []struct {
 		name  string
 		e     *event.Event
@@ -148,7 +148,7 @@ func TestTextLines(t *testing.T) {
 		{"milliseconds", req(35400*time.Microsecond, 200), false, "[web] GET / 200 1788B 35ms pid=4242"},
 		{"microseconds", req(812*time.Microsecond, 200), false, "[web] GET / 200 1788B 812µs pid=4242"},
 		{"a status in colour", req(2*time.Millisecond, 500), true, "[web] GET / \x1b[31;1m500\x1b[0m 1788B \x1b[2m2ms\x1b[0m pid=4242"},
-		{"a multi-line state on one line", &failed, false, "[web] state FAILED: import wsgi.application: (+2 lines, shown above)"},
+		{"a multi-line state on one line", &failed, false, "[web] state FAILED: import failed: NameError: x (+2 lines, shown above)"},
 		{"a worker's routine line", ptr(logEv("web", event.SourceStdout, "zoo-worker[4242]: stopping: 0 request(s) in flight")), false,
 			"[web] debug: zoo-worker[4242]: stopping: 0 request(s) in flight"},
 	}

@@ -57,7 +57,7 @@ func failedEvents() []event.Event {
 		evs = append(evs, e)
 	}
 	return append(evs,
-		stateEv("web", event.StateFailed, "import wsgi.application: "+strings.Join(tb, "\n"), time.Second),
+		stateEv("web", event.StateFailed, "import failed:\n"+strings.Join(tb, "\n"), time.Second),
 		logEv("web", event.SourceZoo, "marker: all events in"))
 }
 

@@ -131,8 +131,7 @@ func (m Model) appLine(i int, a *appState) string {
 		parts = append(parts, "up "+fmtUptime(up))
 	}
 	if a.reason != "" && a.state != event.StateRunning {
-		first, _ := firstLine(a.reason)
-		parts = append(parts, s.dim.Render(clean(first)))
+		parts = append(parts, s.dim.Render(clean(headline(a.reason))))
 	} else if r := a.lastReload(); r != nil {
 		parts = append(parts, m.reloadResult(r))
 	}

@@ -33,6 +33,13 @@ func startDashboard(t *testing.T, dir string) *tmuxTerm {
 // startDashboardSized is startDashboard in a w×h pane of a 256-colour terminal.
 func startDashboardSized(t *testing.T, dir string, w, h int) *tmuxTerm {
 	t.Helper()
+	return startInTmux(t, w, h, nil, "--listen", "127.0.0.1:0", dir)
+}
+
+// startInTmux runs zoo-dev with args, and env added to its environment, in a w×h
+// pane of a private tmux server.
+func startInTmux(t *testing.T, w, h int, env []string, args ...string) *tmuxTerm {
+	t.Helper()
 	bin, err := exec.LookPath("tmux")
 	if err != nil {
 		testtool.Missing(t, "tmux not installed: skipping the dashboard in a real terminal")
@@ -44,9 +51,13 @@ func startDashboardSized(t *testing.T, dir string, w, h int) *tmuxTerm {
 	if err := os.WriteFile(conf, []byte("set -g remain-on-exit on\nset -g status off\nset -g default-terminal screen-256color\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	script := `"$0" --listen 127.0.0.1:0 "$1"; echo "zoo-dev exited $?"`
-	m.mustTmux("-f", conf, "new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"-e", "ZOO_E2E_TOKEN="+m.token, "sh", "-c", script, zooBin, dir)
+	script := `"$0" "$@"; echo "zoo-dev exited $?"`
+	tmuxArgs := []string{"-f", conf, "new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-e", "ZOO_E2E_TOKEN=" + m.token}
+	for _, e := range env {
+		tmuxArgs = append(tmuxArgs, "-e", e)
+	}
+	tmuxArgs = append(tmuxArgs, "sh", "-c", script, zooBin)
+	m.mustTmux(append(tmuxArgs, args...)...)
 	sockPath := strings.TrimSpace(m.mustTmux("display-message", "-p", "#{socket_path}"))
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -129,3 +129,30 @@ func TestNoOpener(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestInspectorScrolls: pgdn shows the rest of a request that does not fit, and
+// moving to another request starts at its top again.
+func TestInspectorScrolls(t *testing.T) {
+	m := fill(20).resized(80, 16).step(special(tea.KeyEnter))
+	if strings.Contains(m.View(), "Content-Type: text/html") {
+		t.Fatalf("the test needs a pane too short for the whole request:\n%s", m.View())
+	}
+	m = m.step(special(tea.KeyPgDown))
+	wantIn(t, m.View(), "Content-Type: text/html", "REQUEST")
+	m = m.step(special(tea.KeyUp))
+	if m.inspTop != 0 {
+		t.Errorf("another request opens at line %d", m.inspTop)
+	}
+}
+
+// TestTwoApps: each app has its header row, the selected one marked; the stats
+// and workers are the selected app's.
+func TestTwoApps(t *testing.T) {
+	m := testModel(nil, "web", "api").step(batch(stateEv("web", event.StateRunning, "", time.Minute),
+		stateEv("api", event.StateFailed, "import failed:\nTraceback (most recent call last):\nNameError: x", 0)))
+	rows := strings.Split(m.View(), "\n")
+	if !strings.HasPrefix(rows[0], "▸web  RUNNING  http://127.0.0.1:08080/") ||
+		!strings.HasPrefix(rows[1], " api  FAILED  http://127.0.0.1:18080/  import failed: NameError: x") {
+		t.Errorf("header rows:\n%s\n%s", rows[0], rows[1])
+	}
+}

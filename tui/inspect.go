@@ -35,15 +35,15 @@ func (m *Model) inspectKey(msg tea.KeyMsg) (done bool, cmd tea.Cmd) {
 	case key.Matches(msg, k.Back):
 		m.insp = nil
 	case key.Matches(msg, k.Up):
-		if r := m.pane.nextRequest(m.insp, -1); r != nil {
-			m.insp = r
-		}
+		m.openRequest(m.pane.nextRequest(m.insp, -1))
 	case key.Matches(msg, k.Down):
-		if r := m.pane.nextRequest(m.insp, 1); r != nil {
-			m.insp = r
-		}
+		m.openRequest(m.pane.nextRequest(m.insp, 1))
+	case key.Matches(msg, k.PageDown):
+		m.inspTop = min(m.inspTop+m.pane.height/2, max(0, len(m.inspectorLines())-1-m.pane.height))
+	case key.Matches(msg, k.PageUp):
+		m.inspTop = max(0, m.inspTop-m.pane.height/2)
 	case key.Matches(msg, k.Inspect):
-		m.insp = m.pane.newestRequest()
+		m.openRequest(m.pane.newestRequest())
 	case key.Matches(msg, k.Replay):
 		if why := replayable(m.insp.info); why != "" {
 			m.replays[m.insp] = replayDone{of: m.insp, err: fmt.Errorf("%s", why)}
@@ -55,6 +55,13 @@ func (m *Model) inspectKey(msg tea.KeyMsg) (done bool, cmd tea.Cmd) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// openRequest shows r in the inspector from its top; nil keeps the one shown.
+func (m *Model) openRequest(r *reqRec) {
+	if r != nil {
+		m.insp, m.inspTop = r, 0
+	}
 }
 
 // replayable says why a request cannot be sent again, or "".

@@ -89,5 +89,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 
 // inspectorHelp is the footer while the inspector is open.
 func (k keyMap) inspectorHelp() []key.Binding {
-	return []key.Binding{bind([]string{"up"}, "↑/↓", "older/newer"), k.Replay, bind([]string{"esc"}, "esc", "back"), k.Help, k.Quit}
+	return []key.Binding{bind([]string{"up"}, "↑/↓", "older/newer"), k.Replay, bind([]string{"esc"}, "esc", "back"),
+		bind([]string{"pgdown"}, "pgup/pgdn", "scroll"), k.Help, k.Quit}
 }

@@ -48,6 +48,7 @@ type Model struct {
 	filterOn bool // the filter input has the keyboard
 	dropped  uint64
 	insp     *reqRec                // the request the inspector shows; nil when closed
+	inspTop  int                    // the inspector's first line shown (pgup/pgdn scroll it)
 	replays  map[*reqRec]replayDone // replay results, by request
 	history  bool                   // the reload history replaces the log
 	bodies   *bodyKeeper
@@ -184,7 +185,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Back):
 		m.back()
 	case key.Matches(msg, k.Inspect):
-		m.insp = p.newestRequest()
+		m.openRequest(p.newestRequest())
 	case key.Matches(msg, k.History):
 		m.history = !m.history
 	case key.Matches(msg, k.Filter):

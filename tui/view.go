@@ -98,7 +98,9 @@ func (m Model) body() paneBody {
 		return paneBody{" " + m.styles.paneTitle.Render("KEYS") + m.styles.dim.Render(" · ? or esc closes"), clip(m.fullHelp())}
 	case m.insp != nil:
 		ls := m.inspectorLines()
-		return paneBody{" " + ls[0], clip(indent(ls[1:]))}
+		body := ls[1:]
+		top := min(m.inspTop, max(0, len(body)-h))
+		return paneBody{" " + ls[0], clip(indent(body[top:]))}
 	case m.history && len(m.apps) > 0:
 		return paneBody{" " + m.styles.paneTitle.Render("RELOADS") + m.styles.dim.Render(" · save → served · h closes"),
 			clip(m.historyLines(m.apps[m.sel]))}

@@ -185,7 +185,11 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Back):
 		m.back()
 	case key.Matches(msg, k.Inspect):
-		m.openRequest(p.newestRequest())
+		if r := p.newestRequest(); r != nil {
+			m.openRequest(r)
+		} else if len(m.apps) > 0 {
+			m.note(m.sel, event.LevelInfo, "no request to inspect here yet")
+		}
 	case key.Matches(msg, k.History):
 		m.history = !m.history
 	case key.Matches(msg, k.Filter):

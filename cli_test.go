@@ -37,6 +37,7 @@ func TestCommandLine(t *testing.T) {
 		{"help of the run", []string{"help", "run"}, 0, `--log-format FORMAT`, ""},
 		{"help of an unknown command", []string{"help", "nope"}, 2, "", `^zoo-dev help: unknown command "nope"; the commands are: check, init, version, help\n$`},
 		{"version", []string{"version"}, 0, `^zoo-dev dev\n$`, ""},
+		{"--version", []string{"--version"}, 0, `^zoo-dev dev\n$`, ""},
 		{"flags after the folder", []string{nodir, "--no-tui"}, 1, "", "^" + missing + "\n$"},
 		{"check: extra arguments are an error", []string{"check", ".", "other"}, 2, "",
 			`^zoo-dev check: one folder at most, got "\." "other"; see zoo-dev help check\n$`},

@@ -35,10 +35,6 @@ const (
 // run is the whole program; it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd, args := commandFor(args)
-	if cmd == nil {
-		fmt.Fprintf(stderr, "zoo-dev: unknown command %q; see zoo-dev help\n", args[0])
-		return exitUsage
-	}
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported below, help goes to stdout
 	body := cmd.setup(fs)
@@ -58,9 +54,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // commandFor picks the command that args name; a first word that is not a command
-// is a run's folder (or a flag).
+// is a run's folder or flag.
 func commandFor(args []string) (*command, []string) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	if len(args) == 0 {
 		return runCommand(), args
 	}
 	if c := lookup(args[0]); c != nil {

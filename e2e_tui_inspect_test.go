@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -129,4 +131,31 @@ func logRows(screen string) []string {
 		}
 	}
 	return out
+}
+
+// TestFailedStartInTmux: an app that does not import shows FAILED with the
+// exception on its header row (the traceback stays in the log), and quitting
+// leaves the failure and a summary in the terminal.
+func TestFailedStartInTmux(t *testing.T) {
+	dir := copyDir(t, "sample")
+	src := filepath.Join(dir, "wsgi.py")
+	code, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, append(code, "\nimport no_such_module_here\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := startDashboard(t, dir)
+	m.waitScreen(regexp.MustCompile(`^ WSGI\.project  FAILED  http://127\.0\.0\.1:\d+/  import failed: ModuleNotFoundError: No module named 'no_such_mod`), 30*time.Second)
+	if s := m.screen(); strings.Count(s, "Traceback (most recent call last)") != 1 {
+		t.Errorf("the traceback is not in the log once:\n%s", s)
+	}
+	m.mustTmux("send-keys", "q")
+	m.waitDead(15 * time.Second)
+	all := m.mustTmux("capture-pane", "-p", "-S", "-")
+	want := regexp.MustCompile(`(?s)zoo-dev: WSGI\.project: last failure:\n  start generation: import failed: .*  ModuleNotFoundError: No module named 'no_such_module_here'\nzoo-dev: WSGI\.project FAILED, 0 requests, 1 error, 0 reload\(s\)\n`)
+	if !want.MatchString(all) {
+		t.Fatalf("the failure and the summary are not left in the terminal:\n%s", all)
+	}
 }

@@ -82,10 +82,11 @@ func (a *appState) repeat(e event.Event) bool {
 	if e.Kind == event.KindWorkers {
 		return false
 	}
+	zooErr := e.Kind == event.KindLog && e.Source == event.SourceZoo && e.Level == event.LevelError
+	a.noteFailure(e, zooErr)
 	if a.tbs.skip(&e) {
 		return true
 	}
-	zooErr := e.Kind == event.KindLog && e.Source == event.SourceZoo && e.Level == event.LevelError
 	switch {
 	case zooErr && e.Text == a.lastErr:
 		a.muting = true
@@ -94,13 +95,21 @@ func (a *appState) repeat(e event.Event) bool {
 		a.muting = false
 		if zooErr {
 			a.lastErr = e.Text
-			a.failure = []string{e.Text}
-		} else if e.Kind == event.KindLog && e.Source == event.SourceStderr && e.Worker == 0 && e.Level == event.LevelError {
-			a.failure = append(a.failure, e.Text)
 		}
 		return false
 	}
 	return true
+}
+
+// noteFailure keeps zoo-dev's last error line and the traceback the host adds
+// to it, for the summary on quit.
+func (a *appState) noteFailure(e event.Event, zooErr bool) {
+	switch {
+	case zooErr:
+		a.failure = []string{e.Text}
+	case e.Kind == event.KindLog && e.Source == event.SourceStderr && e.Worker == 0 && e.Level == event.LevelError:
+		a.failure = append(a.failure, e.Text)
+	}
 }
 
 // countError counts error events once: the lines that follow an error (its

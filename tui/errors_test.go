@@ -89,6 +89,11 @@ func TestImportFailureShownOnce(t *testing.T) {
 	if m.apps[0].errors != 1 {
 		t.Errorf("errors = %d, want 1", m.apps[0].errors)
 	}
+	var sum strings.Builder
+	m.writeSummary(&sum)
+	if !strings.Contains(sum.String(), "  start generation: import failed:") || !strings.Contains(sum.String(), "\n      import nope\n") {
+		t.Errorf("the summary on quit lacks the failure and its traceback:\n%s", sum.String())
+	}
 
 	bus := event.NewBus()
 	sub := bus.Subscribe(100)

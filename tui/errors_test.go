@@ -72,6 +72,9 @@ func TestImportFailureShownOnce(t *testing.T) {
 		for _, l := range tb {
 			e := logEv("web", event.SourceStderr, l)
 			e.Worker = pid
+			if pid == 0 { // the host's copy
+				e.Level = event.LevelError
+			}
 			evs = append(evs, e)
 		}
 	}

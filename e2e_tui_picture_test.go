@@ -47,6 +47,14 @@ func TestDashboardPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// Requests paced over a few seconds, so the sparklines have a shape
+	// (and the spare workers are ready before the save).
+	tick := time.NewTicker(300 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; i < 12; i++ {
+		<-tick.C
+		get([]string{"", "notes", ""}[i%3])
+	}
 	src := filepath.Join(dir, "wsgi.py")
 	code, err := os.ReadFile(src)
 	if err != nil {
@@ -56,13 +64,7 @@ func TestDashboardPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.waitScreen(regexp.MustCompile(`reload: wsgi\.py changed`), 10*time.Second)
-	// Requests paced over a few seconds, so the sparklines have a shape.
-	tick := time.NewTicker(300 * time.Millisecond)
-	defer tick.Stop()
-	for i := 0; i < 12; i++ {
-		<-tick.C
-		get([]string{"", "notes", ""}[i%3])
-	}
+	get("")
 	get("static/app.css")
 	m.waitScreen(regexp.MustCompile(`GET /static/app\.css 404`), 10*time.Second)
 
@@ -80,11 +82,18 @@ func TestDashboardPictures(t *testing.T) {
 
 	m.mustTmux("send-keys", "Enter")
 	m.waitScreen(regexp.MustCompile(`REQUEST ·`), 5*time.Second)
-	for i := 0; !strings.Contains(m.screen(), "POST http://"); i++ { // back to the form's post
-		if i == 30 {
-			t.Fatalf("no POST among the last 30 requests:\n%s", m.screen())
+	shown := regexp.MustCompile(`REQUEST · \S+`) // the request's time stamp
+	for i := 0; ; i++ { // back, one request at a time, to the form's post
+		s := m.screen()
+		if strings.Contains(s, "POST http://") {
+			break
 		}
+		if i == 30 {
+			t.Fatalf("no POST among the last 30 requests:\n%s", s)
+		}
+		was := shown.FindString(s)
 		m.mustTmux("send-keys", "Up")
+		m.until(5*time.Second, func() bool { return shown.FindString(m.screen()) != was }, "the inspector on the older request")
 	}
 	m.mustTmux("send-keys", "R")
 	m.waitScreen(regexp.MustCompile(`original\s+replay`), 10*time.Second)

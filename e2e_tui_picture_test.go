@@ -83,7 +83,7 @@ func TestDashboardPictures(t *testing.T) {
 	m.mustTmux("send-keys", "Enter")
 	m.waitScreen(regexp.MustCompile(`REQUEST ·`), 5*time.Second)
 	shown := regexp.MustCompile(`REQUEST · \S+`) // the request's time stamp
-	for i := 0; ; i++ { // back, one request at a time, to the form's post
+	for i := 0; ; i++ {                          // back, one request at a time, to the form's post
 		s := m.screen()
 		if strings.Contains(s, "POST http://") {
 			break

@@ -82,8 +82,9 @@ func TestDashboardPictures(t *testing.T) {
 
 	m.mustTmux("send-keys", "Enter")
 	m.waitScreen(regexp.MustCompile(`REQUEST ·`), 5*time.Second)
+	// Back, one request at a time, to the form's post.
 	shown := regexp.MustCompile(`REQUEST · \S+`) // the request's time stamp
-	for i := 0; ; i++ {                          // back, one request at a time, to the form's post
+	for i := 0; ; i++ {
 		s := m.screen()
 		if strings.Contains(s, "POST http://") {
 			break

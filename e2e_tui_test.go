@@ -27,6 +27,19 @@ type tmuxTerm struct {
 // after it ends (remain-on-exit), so a test can read both.
 func startDashboard(t *testing.T, dir string) *tmuxTerm {
 	t.Helper()
+	return startDashboardSized(t, dir, 120, 40)
+}
+
+// startDashboardSized is startDashboard in a w×h pane of a 256-colour terminal.
+func startDashboardSized(t *testing.T, dir string, w, h int) *tmuxTerm {
+	t.Helper()
+	return startInTmux(t, w, h, nil, "--listen", "127.0.0.1:0", dir)
+}
+
+// startInTmux runs zoo-dev with args, and env added to its environment, in a w×h
+// pane of a private tmux server.
+func startInTmux(t *testing.T, w, h int, env []string, args ...string) *tmuxTerm {
+	t.Helper()
 	bin, err := exec.LookPath("tmux")
 	if err != nil {
 		testtool.Missing(t, "tmux not installed: skipping the dashboard in a real terminal")
@@ -34,13 +47,17 @@ func startDashboard(t *testing.T, dir string) *tmuxTerm {
 	stamp := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
 	m := &tmuxTerm{t: t, bin: bin, sock: "zoo-e2e-" + stamp, token: "zoo-e2e-tui-" + stamp}
 	conf := filepath.Join(t.TempDir(), "tmux.conf")
-	// No status line: the pane gets the whole 120×40 window.
-	if err := os.WriteFile(conf, []byte("set -g remain-on-exit on\nset -g status off\n"), 0o644); err != nil {
+	// No status line: the pane gets the whole window.
+	if err := os.WriteFile(conf, []byte("set -g remain-on-exit on\nset -g status off\nset -g default-terminal screen-256color\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	script := `"$0" --listen 127.0.0.1:0 "$1"; echo "zoo-dev exited $?"`
-	m.mustTmux("-f", conf, "new-session", "-d", "-x", "120", "-y", "40",
-		"-e", "ZOO_E2E_TOKEN="+m.token, "sh", "-c", script, zooBin, dir)
+	script := `"$0" "$@"; echo "zoo-dev exited $?"`
+	tmuxArgs := []string{"-f", conf, "new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-e", "ZOO_E2E_TOKEN=" + m.token}
+	for _, e := range env {
+		tmuxArgs = append(tmuxArgs, "-e", e)
+	}
+	tmuxArgs = append(tmuxArgs, "sh", "-c", script, zooBin)
+	m.mustTmux(append(tmuxArgs, args...)...)
 	sockPath := strings.TrimSpace(m.mustTmux("display-message", "-p", "#{socket_path}"))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -49,8 +66,8 @@ func startDashboard(t *testing.T, dir string) *tmuxTerm {
 		m.tmux("kill-server") // ends the pane's process too, if a check failed before q
 		os.Remove(sockPath)   // tmux leaves its socket file behind
 	})
-	if size := strings.TrimSpace(m.mustTmux("display-message", "-p", "#{pane_width}x#{pane_height}")); size != "120x40" {
-		t.Fatalf("pane is %s, want 120x40", size)
+	if size, want := strings.TrimSpace(m.mustTmux("display-message", "-p", "#{pane_width}x#{pane_height}")), fmt.Sprintf("%dx%d", w, h); size != want {
+		t.Fatalf("pane is %s, want %s", size, want)
 	}
 	return m
 }
@@ -122,13 +139,14 @@ func (m *tmuxTerm) until(timeout time.Duration, cond func() bool, what string) {
 }
 
 var (
-	dashRunningRE = regexp.MustCompile(`(http://127\.0\.0\.1:\d+/)\s+RUNNING`)
+	dashRunningRE = regexp.MustCompile(`RUNNING\s+(http://127\.0\.0\.1:\d+/)`)
 	dashRestartRE = regexp.MustCompile(`reload: after restart, serving new code after \d+ ms \(generation 2\)`)
 )
 
 // TestDashboardInTmux drives the dashboard as a user does in a real 120×40
 // terminal: the header shows the URL and RUNNING, the URL serves, `r` starts a new
-// generation, and `q` stops zoo-dev with every process it started.
+// generation, and `q` stops zoo-dev with every process it started and leaves a
+// summary in the terminal.
 func TestDashboardInTmux(t *testing.T) {
 	m := startDashboard(t, copyDir(t, "sample"))
 
@@ -152,6 +170,8 @@ func TestDashboardInTmux(t *testing.T) {
 	// may have scrolled into the history: read that too.
 	if all := m.mustTmux("capture-pane", "-p", "-S", "-"); !strings.Contains(all, "zoo-dev exited 0\n") {
 		t.Fatalf("zoo-dev did not exit with status 0 after q:\n%s", all)
+	} else if !regexp.MustCompile(`zoo-dev: WSGI\.project RUNNING, 1 request, 0 errors, 1 reload\(s\), the last in \d+ ms\n`).MatchString(all) {
+		t.Fatalf("no summary left in the terminal after q:\n%s", all)
 	}
 	if left := processesWith("ZOO_E2E_TOKEN=" + m.token); len(left) > 0 {
 		t.Fatalf("processes left after q: %v", left)

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +26,41 @@ type runOptions struct {
 	noTUI, noLiveReload     bool
 	workers                 int
 	limits                  *limitFlags
+	logFormat               string
+}
+
+// check validates the flags and normalizes --listen; it returns what is wrong, or "".
+func (o *runOptions) check() string {
+	if o.workers < 0 {
+		return fmt.Sprintf("--workers %d: must be 1 or more", o.workers)
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return fmt.Sprintf("--log-format %q: must be text or json", o.logFormat)
+	}
+	if o.listen != "" {
+		addr, err := listenAddr(o.listen)
+		if err != nil {
+			return err.Error()
+		}
+		o.listen = addr
+	}
+	return ""
+}
+
+// listenAddr accepts HOST:PORT, :PORT or an http:// URL with no path.
+func listenAddr(s string) (string, error) {
+	addr := s
+	if strings.Contains(s, "://") {
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme != "http" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return "", fmt.Errorf("--listen %s: zoo-dev serves plain HTTP on an address; use HOST:PORT or http://HOST:PORT/", s)
+		}
+		addr = u.Host
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return "", fmt.Errorf("--listen %s: want HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)", s)
+	}
+	return addr, nil
 }
 
 // shutdownGrace bounds how long in-flight HTTP requests get when zoo-dev stops.
@@ -35,8 +72,6 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	path := o.dir
 	if o.configFile != "" {
 		path = o.configFile
-	} else if _, err := os.Stat(o.dir); err != nil {
-		return fmt.Errorf("folder %s: %w", o.dir, err)
 	}
 	site, found, err := loadSite(path, o.configFile)
 	if err != nil {
@@ -51,6 +86,9 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	uiSub := bus.Subscribe(1 << 14)
 	ln, err := proxy.Listen(addr)
 	if err != nil {
+		if who := portHolder(addr); who != "" {
+			return fmt.Errorf("%w (%s holds it)", err, who)
+		}
 		return err
 	}
 	srv := proxy.New(site, bus)
@@ -65,7 +103,7 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	base := "http://" + ln.Addr().String()
 	announce(bus, site, ln.Addr(), base)
 	if found != "" {
-		bus.Publish(event.Event{App: site.Apps[0].Name, Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelInfo, Text: found})
+		bus.Publish(event.Event{App: event.Site, Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelInfo, Text: found})
 	}
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -90,9 +128,9 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 	tty := !o.noTUI && isTerminal(stdout)
 	go func() {
 		if tty {
-			uiDone <- tui.Run(uiCtx, tui.Options{Apps: appInfos(site, base), Control: h, Sub: uiSub})
+			uiDone <- tui.Run(uiCtx, tui.Options{Apps: appInfos(site, base), Control: h, Sub: uiSub, Summary: stdout})
 		} else {
-			uiDone <- tui.PrintLines(uiCtx, stdout, uiSub)
+			uiDone <- tui.Print(uiCtx, stdout, uiSub, tui.PrintOptions{JSON: o.logFormat == "json", Color: colorOn(stdout)})
 		}
 	}()
 	var runErr error
@@ -161,6 +199,11 @@ func trimSlash(p string) string {
 		return ""
 	}
 	return p
+}
+
+// colorOn: headless lines are coloured on a terminal unless NO_COLOR is set.
+func colorOn(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 }
 
 func isTerminal(w io.Writer) bool {

@@ -153,7 +153,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	rt := s.match(r.URL.Path)
-	cw := &countingWriter{ResponseWriter: w, timeout: s.limits.WriteTimeout}
+	cw := &countingWriter{ResponseWriter: w, timeout: s.limits.WriteTimeout, start: start}
+	body := keepBody(r)
 	var worker int
 	switch {
 	case conflictingFraming(r):
@@ -171,14 +172,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		worker = s.forward(cw, r, rt)
 	}
 	if rt != nil {
-		s.report(rt, r, cw, worker, start)
+		s.report(rt, r, cw, body, worker)
 	}
 }
 
 // report publishes the request's access event, and the line that explains a
 // response cut off by its worker; a cut response is then aborted, so the client
 // never takes it for a complete one.
-func (s *Server) report(rt *route, r *http.Request, cw *countingWriter, worker int, start time.Time) {
+func (s *Server) report(rt *route, r *http.Request, cw *countingWriter, body *keptBody, worker int) {
 	status := cw.status()
 	switch {
 	case cw.broken != nil:
@@ -189,9 +190,7 @@ func (s *Server) report(rt *route, r *http.Request, cw *countingWriter, worker i
 	case cw.gone || !cw.wrote && r.Context().Err() != nil:
 		status = fcgi.StatusClientClosed // the client went away before the answer was done
 	}
-	s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: &event.RequestInfo{
-		Method: r.Method, Path: r.RequestURI, Status: status, Bytes: cw.n,
-		Duration: time.Since(start), Worker: worker}})
+	s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindRequest, Request: cw.info(r, body, status, worker)})
 	if cw.broken != nil {
 		panic(http.ErrAbortHandler)
 	}
@@ -218,9 +217,11 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 			lw := s.live.wrap(w.ResponseWriter, r, rt.cfg.Name) // under the counting, so the access event counts the app's bytes
 			w.ResponseWriter = lw
 			res := snap.pool.forward(w, r, rt.prefix, func(pid int, line string) {
+				w.addStderr(line)
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
 			lw.finish(res.Err == nil)
+			w.wait = res.Wait
 			if res.Started && res.Err != nil {
 				if fcgi.StatusFor(res.Err) == fcgi.StatusClientClosed {
 					w.gone = true

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -17,6 +18,12 @@ type countingWriter struct {
 	gone    bool  // the client went away (or stopped reading) during the response
 	timeout time.Duration
 	armed   time.Time // when the write deadline was last set
+
+	// For the request inspector (see inspect.go).
+	start, headerAt time.Time
+	wait            time.Duration
+	mu              sync.Mutex // stderr lines arrive on the worker connection's reader
+	stderr          []string
 }
 
 // arm moves the write deadline to timeout from now, unless it was set a moment
@@ -39,7 +46,7 @@ func (c *countingWriter) WriteHeader(code int) {
 	if c.wrote {
 		return
 	}
-	c.code, c.wrote = code, true
+	c.code, c.wrote, c.headerAt = code, true, time.Now()
 	c.arm()
 	c.ResponseWriter.WriteHeader(code)
 }

@@ -55,10 +55,13 @@ func openBrowser(url string) error {
 	case "windows":
 		name, args = "rundll32", []string{"url.dll,FileProtocolHandler", url}
 	}
+	if _, err := exec.LookPath(name); err != nil {
+		return fmt.Errorf("no %s here to open a browser with: open %s in your browser yourself", name, url)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := exec.CommandContext(ctx, name, args...).Run(); err != nil {
-		return fmt.Errorf("open %s with %s: %w", url, name, err)
+		return fmt.Errorf("%s could not open a browser (%v): open %s in your browser yourself", name, err, url)
 	}
 	return nil
 }

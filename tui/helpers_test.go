@@ -106,7 +106,11 @@ func stateEv(app string, st event.State, why string, ago time.Duration) event.Ev
 
 func reqEv(app, method, path string, status int, ago time.Duration) event.Event {
 	return event.Event{Time: t0.Add(-ago), App: app, Kind: event.KindRequest,
-		Request: &event.RequestInfo{Method: method, Path: path, Status: status, Bytes: 12, Duration: 1500 * time.Microsecond, Worker: 4242}}
+		Request: &event.RequestInfo{Method: method, Path: path, Status: status, Bytes: 12, Duration: 1500 * time.Microsecond, Worker: 4242,
+			URL: "http://127.0.0.1:8080" + path, Proto: "HTTP/1.1", Wait: 40 * time.Microsecond, FirstByte: 1200 * time.Microsecond,
+			ReqHeader:  map[string][]string{"Accept": {"*/*"}, "User-Agent": {"curl/8.5.0"}},
+			RespHeader: map[string][]string{"Content-Type": {"text/html; charset=utf-8"}, "Content-Length": {"12"}},
+			BodyKept:   method == "GET"}}
 }
 
 func workersEv(app string, n int) event.Event {

@@ -25,6 +25,11 @@ type keyMap struct {
 	PageDown key.Binding
 	Home     key.Binding
 	End      key.Binding
+	Inspect  key.Binding
+	Replay   key.Binding
+	History  key.Binding
+	Debug    key.Binding
+	Back     key.Binding
 	Help     key.Binding
 	Quit     key.Binding
 }
@@ -33,7 +38,7 @@ func bind(keys []string, help, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
 
-// defaultKeys returns the key map documented in issue 6.
+// defaultKeys returns the dashboard's keys (the README lists them).
 func defaultKeys() keyMap {
 	return keyMap{
 		Restart:  bind([]string{"r"}, "r", "restart"),
@@ -56,22 +61,34 @@ func defaultKeys() keyMap {
 		PageDown: bind([]string{"pgdown", " "}, "pgdn", "page down"),
 		Home:     bind([]string{"home", "g"}, "home", "oldest line"),
 		End:      bind([]string{"end", "G"}, "end", "newest, follow"),
+		Inspect:  bind([]string{"enter"}, "enter", "inspect"),
+		Replay:   bind([]string{"R"}, "R", "replay"),
+		History:  bind([]string{"h"}, "h", "reload history"),
+		Debug:    bind([]string{"z"}, "z", "debug lines"),
+		Back:     bind([]string{"esc"}, "esc", "close, clear filter"),
 		Help:     bind([]string{"?"}, "?", "help"),
 		Quit:     bind([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
 }
 
-// ShortHelp is the footer: the keys a user needs most.
+// ShortHelp is the footer: the keys a user needs most, most needed first; the
+// footer leaves out the last ones that do not fit, never help and quit.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Restart, k.Redeploy, k.Filter, k.Follow, k.View, k.Open, k.Help, k.Quit}
+	return []key.Binding{k.Restart, k.Filter, k.Inspect, k.Redeploy, k.Follow, k.View, k.Open, k.Help, k.Quit}
 }
 
 // FullHelp is the `?` screen, one column per group.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Restart, k.Redeploy, k.More, k.Fewer, k.Open},
-		{k.Follow, k.Filter, k.Clear, k.View, k.All, k.Requests, k.Errors},
+		{k.Restart, k.Redeploy, k.More, k.Fewer, k.Open, k.History},
+		{k.Follow, k.Filter, k.Clear, k.View, k.All, k.Requests, k.Errors, k.Debug},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.NextApp, k.PrevApp, k.Help, k.Quit},
+		{k.Inspect, k.Replay, k.Back, k.NextApp, k.PrevApp, k.Help, k.Quit},
 	}
+}
+
+// inspectorHelp is the footer while the inspector is open.
+func (k keyMap) inspectorHelp() []key.Binding {
+	return []key.Binding{bind([]string{"up"}, "↑/↓", "older/newer"), k.Replay, bind([]string{"esc"}, "esc", "back"),
+		bind([]string{"pgdown"}, "pgup/pgdn", "scroll"), k.Help, k.Quit}
 }

@@ -18,6 +18,35 @@ type logLine struct {
 	styled string // what the pane prints (truncated to the width at render time)
 	req    bool   // a request line (the requests view)
 	bad    bool   // a line the errors view keeps
+	debug  bool   // a worker's routine line, shown only with the debug lines on
+	rec    *reqRec
+
+	// A request line's styled parts: when the row is too narrow the path is cut,
+	// never the status and the duration.
+	head, path, tail string
+}
+
+// reqRec is what the inspector shows of one request.
+type reqRec struct {
+	at   time.Time
+	app  int
+	gen  int // the worker's generation, from the workers table; 0 when unknown
+	info *event.RequestInfo
+}
+
+// render is the line cut to width columns.
+func (l *logLine) render(width int) string {
+	if ansi.StringWidth(l.styled) <= width {
+		return l.styled
+	}
+	if l.rec == nil {
+		return ansi.Truncate(l.styled, width, "…")
+	}
+	room := width - ansi.StringWidth(l.head) - ansi.StringWidth(l.tail)
+	if room < 2 {
+		return ansi.Truncate(l.styled, width, "…")
+	}
+	return l.head + ansi.Truncate(l.path, room, "…") + l.tail
 }
 
 // tracebackHead starts every Python traceback; such a line counts as an error.
@@ -37,7 +66,7 @@ func (s *styles) lineFor(e event.Event, app int) (logLine, bool) {
 	case event.KindState:
 		tag, text = "zoo", "state "+e.State.String()
 		if e.Text != "" {
-			text += ": " + clean(e.Text)
+			text += ": " + clean(stateReason(e.Text))
 		}
 		tagPaint, textPaint = p.source[event.SourceZoo], p.state[e.State%6]
 		l.bad = e.State == event.StateFailed
@@ -58,6 +87,8 @@ func (s *styles) lineFor(e event.Event, app int) (logLine, bool) {
 			textPaint, l.bad = p.warn, true
 		case e.Source == event.SourceStderr:
 			l.bad = true
+		case e.Source == event.SourceStdout && strings.HasPrefix(e.Text, lifecyclePre):
+			l.debug = true
 		}
 	}
 	tag = padTag(tag)
@@ -79,10 +110,13 @@ func (s *styles) requestLine(e event.Event, app int, ts string) logLine {
 	tag = padTag(tag)
 	dur, code, path := fmtDuration(r.Duration), strconv.Itoa(r.Status), clean(r.Path)
 	p := &s.line
-	l := logLine{app: app, req: true, bad: r.Status >= 500}
+	own := *r // the dashboard's copy: it lets go of old bodies (see keepBodies)
+	l := logLine{app: app, req: true, bad: r.Status >= 500, rec: &reqRec{at: e.Time, app: app, info: &own}}
 	l.plain = ts + " " + tag + " " + r.Method + " " + path + " " + code + " " + dur
-	l.styled = p.dim.on(ts) + " " + p.access.on(tag) + " " + r.Method + " " + path + " " +
-		p.forStatus(r.Status).on(code) + " " + p.dim.on(dur)
+	l.head = p.dim.on(ts) + " " + p.access.on(tag) + " " + r.Method + " "
+	l.path = path
+	l.tail = " " + p.forStatus(r.Status).on(code) + " " + p.dim.on(dur)
+	l.styled = l.head + l.path + l.tail
 	return l
 }
 
@@ -155,15 +189,42 @@ func reloadText(r *event.ReloadInfo) string {
 	return fmt.Sprintf("%s (generation %d)", r.Text(), r.Gen)
 }
 
-// fmtDuration prints a request time the way people read them: 850µs, 12.3ms, 1.20s.
+// fmtDuration prints a time the way people read them: 812µs, 35ms, 2.1ms, 1.2s.
 func fmtDuration(d time.Duration) string {
 	switch {
 	case d < time.Millisecond:
 		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < 10*time.Millisecond:
+		return trimZero(fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond))) + "ms"
 	case d < time.Second:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return trimZero(fmt.Sprintf("%.1f", d.Seconds())) + "s"
 	}
-	return fmt.Sprintf("%.2fs", d.Seconds())
+	return d.Round(time.Second).String()
+}
+
+func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+
+// stateReason is a state change's reason on one line: a multi-line reason (a
+// traceback) becomes its first line and a pointer to the lines printed before it.
+func stateReason(s string) string {
+	if _, more := firstLine(s); more > 0 {
+		return fmt.Sprintf("%s (+%d lines, shown above)", headline(s), more)
+	}
+	return s
+}
+
+// headline is a reason in one line: its first line, and when that only announces
+// what follows (it ends in a colon), the last line too: a traceback's exception.
+func headline(s string) string {
+	first, more := firstLine(s)
+	if more == 0 || !strings.HasSuffix(first, ":") {
+		return first
+	}
+	rest := strings.TrimRight(s, "\n")
+	last := strings.TrimSpace(rest[strings.LastIndexByte(rest, '\n')+1:])
+	return first + " " + last
 }
 
 // containsFold reports whether s contains the lower-case needle, ignoring case.

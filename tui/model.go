@@ -5,6 +5,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -24,6 +25,7 @@ type Options struct {
 	Control Control                // the host's controls; nil disables the action keys
 	Sub     *event.Sub             // the event stream; nil shows a static dashboard
 	OpenURL func(url string) error // opens the browser; nil uses xdg-open (open on macOS, the URL handler on Windows)
+	Summary io.Writer              // Run prints the last failure and a summary here on quit; nil: none
 }
 
 // Model is the dashboard's root model: it routes keys and sizes and folds host
@@ -45,6 +47,11 @@ type Model struct {
 	height   int
 	filterOn bool // the filter input has the keyboard
 	dropped  uint64
+	insp     *reqRec                // the request the inspector shows; nil when closed
+	inspTop  int                    // the inspector's first line shown (pgup/pgdn scroll it)
+	replays  map[*reqRec]replayDone // replay results, by request
+	history  bool                   // the reload history replaces the log
+	bodies   *bodyKeeper
 }
 
 // New builds the dashboard for opts, for callers that run their own tea.Program
@@ -60,11 +67,11 @@ func newModel(ctx context.Context, opts Options) Model {
 	}
 	in := textinput.New()
 	in.Prompt = "/"
-	in.Placeholder = "filter text, enter applies, esc clears"
+	in.Placeholder = "filter as you type; enter keeps it, esc clears"
 	m := Model{
 		opts: opts, keys: defaultKeys(), styles: newStyles(), help: help.New(), input: in,
 		byName: make(map[string]int), pane: newLogPane(ringSize, len(opts.Apps)),
-		clock: time.Now, width: 80, height: 24,
+		clock: time.Now, width: 80, height: 24, replays: make(map[*reqRec]replayDone), bodies: &bodyKeeper{},
 	}
 	for i, a := range opts.Apps {
 		m.apps = append(m.apps, &appState{info: a})
@@ -105,6 +112,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case clockMsg:
 		m.now = m.clock()
 		return m, clockCmd()
+	case replayDone:
+		m.replays[msg.of] = msg
+		return m, nil
 	case actionDoneMsg:
 		if msg.err != nil {
 			m.pane.add(m.styles.noteLine(m.clock(), msg.app, event.LevelWarn, msg.err.Error()))
@@ -132,10 +142,14 @@ func (m *Model) ingest(events []event.Event, dropped uint64) {
 		app, ok := m.byName[e.App]
 		if !ok {
 			app = -1
-		} else {
-			m.apps[app].apply(*e)
+		} else if !m.apps[app].apply(*e) {
+			continue // a repeat of the error just shown
 		}
 		if l, ok := m.styles.lineFor(*e, app); ok {
+			if l.rec != nil && app >= 0 {
+				l.rec.gen = m.apps[app].genOf(l.rec.info.Worker)
+				m.bodies.keep(l.rec)
+			}
 			m.pane.add(l)
 		}
 	}
@@ -154,73 +168,39 @@ func (m *Model) catchUp() {
 	}
 }
 
-func (m Model) mouse(msg tea.MouseMsg) Model {
-	switch msg.Button {
-	case tea.MouseButtonWheelUp:
-		m.pane.scroll(3)
-	case tea.MouseButtonWheelDown:
-		m.pane.scroll(-3)
-	}
-	return m
-}
-
-// filterKey edits the filter: enter applies it, esc clears it.
-func (m Model) filterKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEnter:
-		m.filterOn = false
-		m.input.Blur()
-		m.setFilter(m.input.Value())
-		return m, nil
-	case tea.KeyEsc:
-		m.filterOn = false
-		m.input.Blur()
-		m.input.SetValue("")
-		m.setFilter("")
-		return m, nil
-	case tea.KeyCtrlC:
-		return m, tea.Quit
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	return m, cmd
-}
-
-func (m *Model) setFilter(s string) {
-	m.pane.filter = lower(s)
-	m.pane.rebuild()
-}
-
 // key handles a key outside the filter input.
 func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k, p := m.keys, m.pane
+	if m.insp != nil {
+		if done, cmd := m.inspectKey(msg); done {
+			return m, cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		m.layout()
+	case key.Matches(msg, k.Back):
+		m.back()
+	case key.Matches(msg, k.Inspect):
+		if r := p.newestRequest(); r != nil {
+			m.openRequest(r)
+		} else if len(m.apps) > 0 {
+			m.note(m.sel, event.LevelInfo, "no request to inspect here yet")
+		}
+	case key.Matches(msg, k.History):
+		m.history = !m.history
 	case key.Matches(msg, k.Filter):
 		m.filterOn = true
 		m.input.SetValue(p.filter)
 		m.layout()
 		return m, m.input.Focus()
-	case key.Matches(msg, k.Follow):
-		p.setFollow(!p.follow)
-	case key.Matches(msg, k.Clear):
-		p.clearApp()
-	case key.Matches(msg, k.View):
-		m.setView((p.view + 1) % viewCount)
-	case key.Matches(msg, k.All):
-		m.setView(viewAll)
-	case key.Matches(msg, k.Requests):
-		m.setView(viewRequests)
-	case key.Matches(msg, k.Errors):
-		m.setView(viewErrors)
 	case key.Matches(msg, k.NextApp, k.PrevApp):
 		m.switchApp(key.Matches(msg, k.NextApp))
 	default:
-		if m.scrollKey(msg) {
+		if m.viewKey(msg) || m.scrollKey(msg) {
 			return m, nil
 		}
 		m.catchUp()
@@ -243,28 +223,7 @@ func (m *Model) switchApp(next bool) {
 		d = 1
 	}
 	m.sel = (m.sel + d) % len(m.apps)
-	m.pane.app = m.sel
+	m.pane.app, m.insp = m.sel, nil
 	m.pane.rebuild()
 	m.layout()
-}
-
-func (m Model) scrollKey(msg tea.KeyMsg) bool {
-	k, p := m.keys, m.pane
-	switch {
-	case key.Matches(msg, k.Up):
-		p.scroll(1)
-	case key.Matches(msg, k.Down):
-		p.scroll(-1)
-	case key.Matches(msg, k.PageUp):
-		p.scroll(p.height)
-	case key.Matches(msg, k.PageDown):
-		p.scroll(-p.height)
-	case key.Matches(msg, k.Home):
-		p.scroll(len(p.idx))
-	case key.Matches(msg, k.End):
-		p.setFollow(true)
-	default:
-		return false
-	}
-	return true
 }

@@ -1,5 +1,7 @@
 package tui
 
+import "strings"
+
 // viewMode picks which lines the log pane shows.
 type viewMode int
 
@@ -24,7 +26,9 @@ type logPane struct {
 	clear  []uint64 // per app: lines before this number are hidden (the `c` key)
 	app    int
 	view   viewMode
-	filter string // lower case; "" lets everything through
+	filter string // as typed; "" lets everything through
+	needle string // filter in lower case
+	debug  bool   // show the workers' routine lines
 	offset int    // passing lines hidden below the window; 0 while following
 	follow bool
 	height int // lines the window shows, for clamping and paging
@@ -47,7 +51,7 @@ func (p *logPane) start() uint64 {
 func (p *logPane) line(n uint64) *logLine { return &p.buf[n%uint64(len(p.buf))] }
 
 func (p *logPane) passes(l *logLine, n uint64) bool {
-	if l.app >= 0 && l.app != p.app {
+	if l.app >= 0 && l.app != p.app || l.debug && !p.debug {
 		return false
 	}
 	if p.app < len(p.clear) && n < p.clear[p.app] {
@@ -63,7 +67,7 @@ func (p *logPane) passes(l *logLine, n uint64) bool {
 			return false
 		}
 	}
-	return containsFold(l.plain, p.filter)
+	return containsFold(l.plain, p.needle)
 }
 
 // add appends a line; when the user has scrolled back, the window stays put.
@@ -120,13 +124,53 @@ func (p *logPane) rebuild() {
 }
 
 // scroll moves the window by delta lines (positive is back in time); scrolling
-// back leaves follow mode.
+// back leaves follow mode, reaching the newest line again resumes it.
 func (p *logPane) scroll(delta int) {
-	if delta > 0 {
-		p.follow = false
-	}
 	p.offset += delta
 	p.clamp()
+	if delta > 0 && p.offset > 0 {
+		p.follow = false
+	}
+	if delta < 0 && p.offset == 0 {
+		p.follow = true
+	}
+}
+
+// setFilter shows only the lines that contain s, ignoring case.
+func (p *logPane) setFilter(s string) {
+	p.filter, p.needle = s, strings.ToLower(s)
+	p.rebuild()
+}
+
+// newestRequest is the newest request line that passes, or nil.
+func (p *logPane) newestRequest() *reqRec {
+	for i := len(p.idx) - 1; i >= 0; i-- {
+		if r := p.line(p.idx[i]).rec; r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// nextRequest is the request line after (dir 1) or before (dir -1) r among the
+// passing lines, or nil.
+func (p *logPane) nextRequest(r *reqRec, dir int) *reqRec {
+	at := -1
+	for i := len(p.idx) - 1; i >= 0; i-- {
+		if p.line(p.idx[i]).rec == r {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	for i := at + dir; i >= 0 && i < len(p.idx); i += dir {
+		if rec := p.line(p.idx[i]).rec; rec != nil {
+			return rec
+		}
+	}
+	return nil
 }
 
 // setFollow turns follow on (jump to the newest line) or off (stay here).

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -125,5 +126,79 @@ func TestPrintLinesWriteError(t *testing.T) {
 	err := PrintLines(context.Background(), &lineWriter{err: broken}, sub)
 	if !errors.Is(err, broken) {
 		t.Errorf("err = %v, want broken pipe", err)
+	}
+}
+
+// TestTextLines: one event is one line; durations read like 1.2s, 35ms, 812µs;
+// colours only when asked for.
+func TestTextLines(t *testing.T) {
+	req := func(d time.Duration, status int) *event.Event {
+		e := reqEv("web", "GET", "/", status, 0)
+		e.Request.Duration, e.Request.Bytes = d, 1788
+		return &e
+	}
+	failed := stateEv("web", event.StateFailed, "import failed:\nTraceback (most recent call last):\nNameError: x", 0)
+	tests := []struct {
+		name  string
+		e     *event.Event
+		color bool
+		want  string
+	}{
+		{"seconds", req(1234*time.Millisecond, 200), false, "[web] GET / 200 1788B 1.2s pid=4242"},
+		{"milliseconds", req(35400*time.Microsecond, 200), false, "[web] GET / 200 1788B 35ms pid=4242"},
+		{"microseconds", req(812*time.Microsecond, 200), false, "[web] GET / 200 1788B 812µs pid=4242"},
+		{"a status in colour", req(2*time.Millisecond, 500), true, "[web] GET / \x1b[31;1m500\x1b[0m 1788B \x1b[2m2ms\x1b[0m pid=4242"},
+		{"a multi-line state on one line", &failed, false, "[web] state FAILED: import failed: NameError: x (+2 lines, shown above)"},
+		{"a worker's routine line", ptr(logEv("web", event.SourceStdout, "zoo-worker[4242]: stopping: 0 request(s) in flight")), false,
+			"[web] debug: zoo-worker[4242]: stopping: 0 request(s) in flight"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := textLine(tc.e, tc.color)
+			if got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+			if strings.Contains(got, "\n") {
+				t.Errorf("more than one line: %q", got)
+			}
+		})
+	}
+}
+
+func ptr(e event.Event) *event.Event { return &e }
+
+// TestJSONLines: --log-format json writes one object per event that scripts can read.
+func TestJSONLines(t *testing.T) {
+	bus := event.NewBus()
+	sub := bus.Subscribe(10)
+	bus.Publish(reqEv("web", "POST", "/login", 302, 0))
+	bus.Publish(stateEv("web", event.StateRunning, "generation 1", 0))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := &lineWriter{wrote: make(chan struct{}, 1)}
+	if err := Print(ctx, w, sub, PrintOptions{JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(w.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), w.String())
+	}
+	var first struct {
+		App     string
+		Kind    string
+		Request struct {
+			Method     string
+			Status     int
+			DurationMS float64 `json:"duration_ms"`
+		}
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatalf("%v: %s", err, lines[0])
+	}
+	if first.App != "web" || first.Kind != "request" || first.Request.Method != "POST" || first.Request.Status != 302 || first.Request.DurationMS != 1.5 {
+		t.Errorf("decoded %+v from %s", first, lines[0])
+	}
+	if !strings.Contains(lines[1], `"state":"RUNNING"`) {
+		t.Errorf("state line: %s", lines[1])
 	}
 }

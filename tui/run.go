@@ -16,7 +16,10 @@ func Run(ctx context.Context, opts Options, teaOpts ...tea.ProgramOption) error 
 	defer cancel() // ends the feed's wait
 	m := newModel(ctx, opts)
 	all := append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx)}, teaOpts...)
-	_, err := tea.NewProgram(m, all...).Run()
+	final, err := tea.NewProgram(m, all...).Run()
+	if fm, ok := final.(Model); ok && opts.Summary != nil {
+		fm.writeSummary(opts.Summary)
+	}
 	switch {
 	case err == nil, errors.Is(err, tea.ErrInterrupted):
 		return nil

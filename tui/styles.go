@@ -18,40 +18,62 @@ type styles struct {
 	status2, status3, status4      lipgloss.Style
 	status5                        lipgloss.Style
 	tableHead, paneTitle           lipgloss.Style
-	line                           paints // for log lines
+	spark                          lipgloss.Style
+	badges                         map[string]lipgloss.Style // worker states
+	line                           paints                    // for log lines
 }
 
+// Colours come in pairs, one that reads on a light terminal and one on a dark
+// one; lipgloss picks by the terminal's background, and drops them all with NO_COLOR.
+var (
+	colDim    = lipgloss.AdaptiveColor{Light: "242", Dark: "245"}
+	colBlue   = lipgloss.AdaptiveColor{Light: "25", Dark: "39"}
+	colGreen  = lipgloss.AdaptiveColor{Light: "28", Dark: "42"}
+	colYellow = lipgloss.AdaptiveColor{Light: "130", Dark: "214"}
+	colRed    = lipgloss.AdaptiveColor{Light: "160", Dark: "203"}
+	colPurple = lipgloss.AdaptiveColor{Light: "91", Dark: "141"}
+	colOnBg   = lipgloss.AdaptiveColor{Light: "231", Dark: "16"} // text on a badge
+)
+
 func newStyles() *styles {
-	c := func(s string) lipgloss.Style { return lipgloss.NewStyle().Foreground(lipgloss.Color(s)) }
+	c := func(col lipgloss.TerminalColor) lipgloss.Style { return lipgloss.NewStyle().Foreground(col) }
+	badge := func(col lipgloss.TerminalColor) lipgloss.Style {
+		return lipgloss.NewStyle().Background(col).Foreground(colOnBg).Bold(true)
+	}
 	s := &styles{
 		title:     lipgloss.NewStyle().Bold(true),
-		url:       c("39").Underline(true),
-		dim:       c("245"),
+		url:       c(colBlue).Underline(true),
+		dim:       c(colDim),
 		tabOn:     lipgloss.NewStyle().Bold(true).Reverse(true),
-		tabOff:    c("245"),
-		warn:      c("214"),
-		err:       c("203").Bold(true),
-		status2:   c("42"),
-		status3:   c("39"),
-		status4:   c("214"),
-		status5:   c("203").Bold(true),
-		tableHead: c("245").Bold(true),
+		tabOff:    c(colDim),
+		warn:      c(colYellow),
+		err:       c(colRed).Bold(true),
+		status2:   c(colGreen),
+		status3:   c(colBlue),
+		status4:   c(colYellow),
+		status5:   c(colRed).Bold(true),
+		tableHead: c(colDim).Bold(true),
 		paneTitle: lipgloss.NewStyle().Bold(true),
+		spark:     c(colBlue),
+		badges: map[string]lipgloss.Style{
+			"ready": badge(colGreen), "busy": badge(colBlue), "starting": badge(colYellow),
+			"stopping": badge(colDim), "crashed": badge(colRed), "failed": badge(colRed),
+		},
 	}
 	s.state = [6]lipgloss.Style{
-		event.StateStopped:   c("245").Bold(true),
-		event.StateDeploying: c("141").Bold(true),
-		event.StateStarting:  c("214").Bold(true),
-		event.StateRunning:   c("42").Bold(true),
-		event.StateReloading: c("39").Bold(true),
-		event.StateFailed:    c("203").Bold(true).Reverse(true),
+		event.StateStopped:   c(colDim).Bold(true),
+		event.StateDeploying: c(colPurple).Bold(true),
+		event.StateStarting:  c(colYellow).Bold(true),
+		event.StateRunning:   c(colGreen).Bold(true),
+		event.StateReloading: c(colBlue).Bold(true),
+		event.StateFailed:    c(colRed).Bold(true).Reverse(true),
 	}
 	s.source = [5]lipgloss.Style{
-		event.SourceZoo:    c("39"),
-		event.SourceDeploy: c("141"),
+		event.SourceZoo:    c(colBlue),
+		event.SourceDeploy: c(colPurple),
 		event.SourceStdout: lipgloss.NewStyle(),
-		event.SourceStderr: c("214"),
-		event.SourceAccess: c("245"),
+		event.SourceStderr: c(colYellow),
+		event.SourceAccess: c(colDim),
 	}
 	s.line = s.makePaints()
 	return s
@@ -62,6 +84,13 @@ func (s *styles) forState(st event.State) lipgloss.Style {
 		return s.state[st]
 	}
 	return s.dim
+}
+
+func (s *styles) badge(state string) lipgloss.Style {
+	if b, ok := s.badges[state]; ok {
+		return b
+	}
+	return s.badges["stopping"]
 }
 
 func (s *styles) forSource(src event.Source) lipgloss.Style {

@@ -39,13 +39,14 @@ func TestEventsFoldIntoHeader(t *testing.T) {
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "2.0 req/s") }},
 		{"no requests, no rate", nil,
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "0.0 req/s", "0 requests", "0 errors") }},
-		{"5xx and tracebacks and error lines count", []event.Event{reqEv("web", "GET", "/boom", 500, time.Second), reqEv("web", "GET", "/nope", 404, time.Second),
+		{"5xx, tracebacks and error lines count", []event.Event{reqEv("web", "GET", "/boom", 500, time.Second), reqEv("web", "GET", "/nope", 404, time.Second),
 			logEv("web", event.SourceStderr, "Traceback (most recent call last):"), logEv("web", event.SourceStderr, "  File \"wsgi.py\", line 3"),
+			reqEv("web", "GET", "/", 200, time.Second),
 			{Time: t0, App: "web", Kind: event.KindLog, Source: event.SourceZoo, Level: event.LevelError, Text: "worker crashed"}},
 			func(t *testing.T, a *appState, view string) { wantIn(t, view, "3 errors") }},
 		{"reload time", []event.Event{{Time: t0.Add(-4 * time.Second), App: "web", Kind: event.KindReload, Reload: &event.ReloadInfo{Trigger: "wsgi.py", Total: 340 * time.Millisecond, Gen: 3}}},
 			func(t *testing.T, a *appState, view string) {
-				wantIn(t, view, "reload 11:59:56 (340 ms, generation 3)", "reload: wsgi.py changed, serving new code after 340 ms")
+				wantIn(t, view, "reload 340 ms gen 3", "reload: wsgi.py changed, serving new code after 340 ms")
 			}},
 		{"workers table", []event.Event{workersEv("web", 2)},
 			func(t *testing.T, a *appState, view string) {
@@ -144,9 +145,37 @@ func TestKeysChangeThePane(t *testing.T) {
 			allHave(t, m, " 500 ")
 		}},
 		{"3 shows 5xx", keys("3"), func(t *testing.T, m Model) { allHave(t, m, " 500 ") }},
-		{"filter applies on enter", append(keys("/line 4"), special(tea.KeyEnter)), func(t *testing.T, m Model) {
+		{"filter applies as it is typed, and enter keeps it", append(keys("/line 4"), special(tea.KeyEnter)), func(t *testing.T, m Model) {
 			allHave(t, m, "line 4")
 			wantIn(t, m.View(), `filter "line 4"`)
+		}},
+		{"the filter is live and keeps the case typed", keys("/LINE 4"), func(t *testing.T, m Model) {
+			allHave(t, m, "line 4")
+			if !m.filterOn || !strings.Contains(m.paneTitle(), `filter "LINE 4"`) {
+				t.Errorf("filterOn=%v title=%q", m.filterOn, m.paneTitle())
+			}
+		}},
+		{"esc outside the input clears an applied filter", append(append(keys("/line 4"), special(tea.KeyEnter)), special(tea.KeyEsc)), func(t *testing.T, m Model) {
+			if m.pane.filter != "" || !contains(m.visible(), "line 99") {
+				t.Errorf("filter=%q", m.pane.filter)
+			}
+		}},
+		{"paging back down to the newest line resumes follow", []tea.Msg{special(tea.KeyPgUp), special(tea.KeyPgDown), batch(logEv("web", event.SourceStdout, "newer"))},
+			func(t *testing.T, m Model) {
+				if !m.pane.follow || !contains(m.visible(), "newer") {
+					t.Errorf("follow=%v visible=%q", m.pane.follow, m.visible())
+				}
+			}},
+		{"enter inspects the newest request", []tea.Msg{special(tea.KeyEnter)}, func(t *testing.T, m Model) {
+			if m.insp == nil || m.insp.info.Path != "/form/90" {
+				t.Fatalf("inspector = %+v", m.insp)
+			}
+			wantIn(t, m.View(), "REQUEST", "POST", "worker pid 4242", "request headers")
+		}},
+		{"up in the inspector goes to the older request", []tea.Msg{special(tea.KeyEnter), special(tea.KeyUp)}, func(t *testing.T, m Model) {
+			if m.insp == nil || m.insp.info.Path != "/form/80" {
+				t.Fatalf("inspector = %+v", m.insp)
+			}
 		}},
 		{"esc clears the filter", append(append(keys("/line 4"), special(tea.KeyEnter)), append(keys("/"), special(tea.KeyEsc))...), func(t *testing.T, m Model) {
 			if m.pane.filter != "" || !contains(m.visible(), "line 99") {
@@ -168,7 +197,7 @@ func TestKeysChangeThePane(t *testing.T) {
 		}},
 		{"tab shows the next app", []tea.Msg{special(tea.KeyTab)}, func(t *testing.T, m Model) {
 			allHave(t, m, "api says hi")
-			wantIn(t, m.View(), "[ api")
+			wantIn(t, m.View(), "▸api")
 		}},
 		{"shift+tab wraps around", []tea.Msg{special(tea.KeyShiftTab)}, func(t *testing.T, m Model) {
 			if m.sel != 1 {

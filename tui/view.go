@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/zoo-dev/zoo-dev/internal/event"
@@ -25,12 +24,12 @@ func (m *Model) layout() {
 }
 
 func (m *Model) chromeHeight() int {
-	n := 1 + lipgloss.Height(m.footer()) // the log title and the footer
-	if len(m.apps) > 1 {
-		n++ // tabs
-	}
+	n := 2 // the pane's title and the footer
 	if len(m.apps) > 0 {
-		n += 2 + m.workerRows() + 1 // header and the table with its head
+		n += len(m.apps) // one line per app
+		if !m.help.ShowAll {
+			n += 1 + 1 + m.workerRows() // the stats, the table; the help takes their place
+		}
 	}
 	return n
 }
@@ -49,89 +48,143 @@ func (m *Model) workerRows() int {
 	return w
 }
 
-// View draws the screen; only the visible log lines are touched.
+// View draws the screen; only the visible log lines are touched. Every row is cut
+// to the width, so nothing wraps and the footer stays on the last row.
 func (m Model) View() string {
 	var b strings.Builder
 	put := func(s string) {
 		b.WriteString(ansi.Truncate(s, m.width, "…"))
 		b.WriteByte('\n')
 	}
-	if len(m.apps) > 1 {
-		put(m.tabs())
-	}
 	if len(m.apps) > 0 {
-		a := m.apps[m.sel]
-		put(m.headerTop(a))
-		put(m.headerBottom(a))
-		for _, row := range m.workerTable(a) {
-			put(row)
+		for i, a := range m.apps {
+			put(m.appLine(i, a))
+		}
+		if a := m.apps[m.sel]; !m.help.ShowAll {
+			put(m.statsLine(a))
+			for _, row := range m.workerTable(a) {
+				put(row)
+			}
 		}
 	}
-	put(m.paneTitle())
-	win := m.pane.window()
-	for _, n := range win {
-		put(" " + m.pane.line(n).styled)
+	body := m.body()
+	put(body.title)
+	for _, l := range body.lines {
+		put(l)
 	}
-	for i := len(win); i < m.pane.height; i++ {
+	for i := len(body.lines); i < m.pane.height; i++ {
 		b.WriteByte('\n')
 	}
-	foot := strings.Split(m.footer(), "\n")
-	for i, l := range foot {
-		b.WriteString(ansi.Truncate(l, m.width, "…"))
-		if i < len(foot)-1 {
-			b.WriteByte('\n')
-		}
-	}
+	b.WriteString(ansi.Truncate(m.footer(), m.width, "…"))
 	return b.String()
 }
 
-func (m Model) tabs() string {
-	parts := make([]string, len(m.apps))
-	for i, a := range m.apps {
-		label := " " + a.info.Name + " " + m.styles.forState(a.state).Render(a.state.String()) + " "
-		if i == m.sel {
-			parts[i] = "[" + m.styles.tabOn.Render(label) + "]"
-		} else {
-			parts[i] = " " + m.styles.tabOff.Render(label) + " "
-		}
-	}
-	return strings.Join(parts, "") + m.styles.dim.Render("  tab/shift+tab")
+// paneBody is what fills the space between the header and the footer.
+type paneBody struct {
+	title string
+	lines []string
 }
 
-func (m Model) headerTop(a *appState) string {
+func (m Model) body() paneBody {
+	h := m.pane.height
+	clip := func(ls []string) []string {
+		if len(ls) > h {
+			return ls[:h]
+		}
+		return ls
+	}
+	switch {
+	case m.help.ShowAll:
+		return paneBody{" " + m.styles.paneTitle.Render("KEYS") + m.styles.dim.Render(" · ? or esc closes"), clip(m.fullHelp())}
+	case m.insp != nil:
+		ls := m.inspectorLines()
+		body := ls[1:]
+		top := min(m.inspTop, max(0, len(body)-h))
+		return paneBody{" " + ls[0], clip(indent(body[top:]))}
+	case m.history && len(m.apps) > 0:
+		return paneBody{" " + m.styles.paneTitle.Render("RELOADS") + m.styles.dim.Render(" · save → served · h closes"),
+			clip(m.historyLines(m.apps[m.sel]))}
+	}
+	var lines []string
+	for _, n := range m.pane.window() {
+		lines = append(lines, " "+m.pane.line(n).render(m.width-1))
+	}
+	return paneBody{m.paneTitle(), lines}
+}
+
+func indent(ls []string) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = " " + l
+	}
+	return out
+}
+
+// appLine is one app in one row: name, state, URL and the last reload's result
+// (or, when it is not running, the first line of why).
+func (m Model) appLine(i int, a *appState) string {
 	s := m.styles
-	parts := []string{s.title.Render(a.info.Name), s.url.Render(a.info.URL), s.forState(a.state).Render(a.state.String())}
+	mark := " "
+	if len(m.apps) > 1 && i == m.sel {
+		mark = "▸"
+	}
+	parts := []string{mark + s.title.Render(a.info.Name), s.forState(a.state).Render(a.state.String()), s.url.Render(a.info.URL)}
 	if up := a.uptime(m.now); up > 0 {
 		parts = append(parts, "up "+fmtUptime(up))
 	}
 	if a.reason != "" && a.state != event.StateRunning {
-		parts = append(parts, s.dim.Render(a.reason))
+		parts = append(parts, s.dim.Render(clean(headline(a.reason))))
+	} else if r := a.lastReload(); r != nil {
+		parts = append(parts, m.reloadResult(r))
 	}
-	return " " + strings.Join(parts, "  ")
+	return strings.Join(parts, "  ")
 }
 
-func (m Model) headerBottom(a *appState) string {
+func (m Model) reloadResult(r *reloadRec) string {
+	if r.info.Err != "" {
+		return m.styles.err.Render("reload failed, still gen " + fmt.Sprint(r.info.Gen))
+	}
+	return fmt.Sprintf("reload %d ms gen %d", r.info.Total.Milliseconds(), r.info.Gen)
+}
+
+// statsLine is the selected app's traffic: the rate and the p50 with their
+// sparklines over the last seconds, the request and error counts.
+func (m Model) statsLine(a *appState) string {
 	s := m.styles
 	errs := plural(a.errors, "error")
 	if a.errors > 0 {
 		errs = s.err.Render(errs)
 	}
-	parts := []string{fmt.Sprintf("%.1f req/s", a.rate(m.now)), plural(int(a.requests), "request"), errs}
-	switch r := a.reload; {
-	case r == nil:
-		parts = append(parts, s.dim.Render("no reload yet"))
-	case r.Err != "":
-		parts = append(parts, s.err.Render("reload "+a.reloadAt.Format("15:04:05")+" failed"))
-	default:
-		parts = append(parts, fmt.Sprintf("reload %s (%d ms, generation %d)",
-			a.reloadAt.Format("15:04:05"), r.Total.Milliseconds(), r.Gen))
+	n := sparkWidth(m.width)
+	rate := fmt.Sprintf("%.1f req/s", a.rate(m.now))
+	p50 := "p50 -"
+	if d := a.p50(m.now); d > 0 {
+		p50 = "p50 " + fmtDuration(d)
 	}
-	return " " + strings.Join(parts, "  ")
+	if n > 0 {
+		counts, lat := a.series(m.now, n)
+		rate += " " + s.spark.Render(sparkline(counts))
+		p50 += " " + s.spark.Render(sparkline(lat))
+	}
+	return " " + strings.Join([]string{rate, p50, plural(int(a.requests), "request"), errs}, "  ")
+}
+
+// sparkWidth is how many seconds each sparkline shows at this width.
+func sparkWidth(width int) int {
+	switch {
+	case width >= 160:
+		return historySecs
+	case width >= 110:
+		return 30
+	case width >= 78:
+		return 12
+	}
+	return 0
 }
 
 func (m Model) workerTable(a *appState) []string {
-	head := m.styles.tableHead.Render(fmt.Sprintf(" %-8s %-9s %4s %9s %8s %9s %8s",
-		"PID", "STATE", "GEN", "IN-FLIGHT", "SERVED", "MEMORY", "RESTARTS"))
+	head := m.styles.tableHead.Render(fmt.Sprintf(" %-7s %-9s %3s %4s %7s %7s %8s",
+		"PID", " STATE", "GEN", "BUSY", "SERVED", "MEMORY", "RESTARTS"))
 	rows := []string{head}
 	if len(a.workers) == 0 {
 		return append(rows, m.styles.dim.Render(" no workers"))
@@ -141,8 +194,9 @@ func (m Model) workerTable(a *appState) []string {
 			rows = append(rows, m.styles.dim.Render(fmt.Sprintf(" +%d more", len(a.workers)-i)))
 			break
 		}
-		rows = append(rows, fmt.Sprintf(" %-8d %-9s %4d %9d %8d %9s %8d",
-			w.PID, w.State, w.Gen, w.InFlight, w.Served, fmtBytes(w.RSS), w.Restarts))
+		badge := m.styles.badge(w.State).Render(fmt.Sprintf(" %-7s ", w.State))
+		rows = append(rows, fmt.Sprintf(" %-7d %s %3d %4d %7d %7s %8d",
+			w.PID, badge, w.Gen, w.InFlight, w.Served, fmtBytes(w.RSS), w.Restarts))
 	}
 	return rows
 }
@@ -158,25 +212,13 @@ func (m Model) paneTitle() string {
 	if p.filter != "" {
 		parts = append(parts, fmt.Sprintf("filter %q", p.filter))
 	}
+	if p.debug {
+		parts = append(parts, "debug lines")
+	}
 	if m.dropped > 0 {
 		parts = append(parts, m.styles.warn.Render(fmt.Sprintf("%d lines dropped", m.dropped)))
 	}
 	return " " + strings.Join(parts, " · ")
-}
-
-// footer is the filter input while it is open, otherwise the help from the key map,
-// indented by one column like the rest of the screen.
-func (m Model) footer() string {
-	var s string
-	switch {
-	case m.filterOn:
-		s = m.input.View()
-	case m.help.ShowAll:
-		s = m.help.FullHelpView(m.keys.FullHelp())
-	default:
-		s = m.help.ShortHelpView(m.keys.ShortHelp())
-	}
-	return " " + strings.ReplaceAll(s, "\n", "\n ")
 }
 
 func fmtUptime(d time.Duration) string {
@@ -201,8 +243,6 @@ func fmtBytes(n int64) string {
 	}
 	return fmt.Sprintf("%dK", n/1024)
 }
-
-func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func plural(n int, word string) string {
 	if n == 1 {

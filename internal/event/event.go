@@ -94,7 +94,24 @@ type RequestInfo struct {
 	Bytes    int64 // response body bytes written to the client
 	Duration time.Duration
 	Worker   int // pid of the worker that served it; 0 when zoo-dev answered itself
+
+	// The request inspector's details; zero when the publisher does not know them.
+	URL        string              // the full URL: scheme, host and request URI
+	Proto      string              // "HTTP/1.1"
+	Wait       time.Duration       // waiting for a free worker slot
+	FirstByte  time.Duration       // from the start to the response header
+	ReqHeader  map[string][]string // the request's headers as received
+	RespHeader map[string][]string // the response's headers as sent
+	Body       []byte              // the request body when it was at most BodyKeepLimit bytes
+	BodyKept   bool                // Body is the whole request body (a replay can resend it)
+	Stderr     []string            // the first StderrKeepLimit lines the worker wrote to stderr for this request
 }
+
+// BodyKeepLimit is the largest request body kept in RequestInfo for a replay.
+const BodyKeepLimit = 16 << 10
+
+// StderrKeepLimit is how many of a request's stderr lines RequestInfo keeps.
+const StderrKeepLimit = 100
 
 // ReloadInfo is the timing of one reload.
 type ReloadInfo struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 )
 
 // Do sends req to the worker with the fewest requests in flight that has a
@@ -25,7 +26,9 @@ func (p *Pool) Do(ctx context.Context, req *Request) (*Response, error) {
 
 // try runs the request on a slot of the least busy worker.
 func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, cleanup func()) (*Response, error) {
+	began := time.Now()
 	be, err := p.acquire(ctx)
+	wait := time.Since(began)
 	if err != nil {
 		cleanup()
 		return nil, err
@@ -47,7 +50,7 @@ func (p *Pool) try(ctx context.Context, req *Request, body io.Reader, n int64, c
 		}
 		return nil, &BackendError{ID: be.ID, Err: err}
 	}
-	return &Response{StatusCode: code, Header: h, Body: x, Backend: be.ID, x: x}, nil
+	return &Response{StatusCode: code, Header: h, Body: x, Backend: be.ID, Wait: wait, x: x}, nil
 }
 
 // start opens the exchange on a connection of be and writes the request's

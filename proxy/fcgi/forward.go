@@ -13,6 +13,8 @@ type Result struct {
 	Backend int   // the worker's id, 0 when none was reached
 	Started bool  // the response header was written: too late for an error page
 	Err     error // non-nil when no response or only part of one reached the client
+
+	Wait time.Duration // how long the request waited for a free worker slot
 }
 
 // hopHeaders are per-connection headers that a gateway does not pass on.
@@ -38,7 +40,7 @@ func Forward(w http.ResponseWriter, r *http.Request, p *Pool, scriptName string,
 	if err != nil {
 		return Result{Status: StatusFor(err), Err: err}
 	}
-	res := Result{Status: resp.StatusCode, Backend: resp.Backend, Started: true}
+	res := Result{Status: resp.StatusCode, Backend: resp.Backend, Started: true, Wait: resp.Wait}
 	h := w.Header()
 	for k, v := range resp.Header {
 		h[k] = v

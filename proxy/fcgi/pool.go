@@ -58,7 +58,8 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       io.ReadCloser
-	Backend    int // the worker's id
+	Backend    int           // the worker's id
+	Wait       time.Duration // how long the request waited for a free slot
 	x          *exchange
 }
 

@@ -251,7 +251,8 @@ func getVersion(client *http.Client, url string) error {
 // process's last stderr lines, and a new process serves the next requests.
 func checkCrashPage(t *testing.T, z *zooRun) {
 	code, body := z.get("/crash")
-	if code != http.StatusBadGateway || !strings.Contains(body, "Bad Gateway") || !strings.Contains(body, "about to crash") {
+	if code != http.StatusBadGateway || !strings.Contains(body, "Worker Crashed") || !strings.Contains(body, "exited with status 3") ||
+		!strings.Contains(body, "about to crash") {
 		t.Fatalf("GET /crash = %d %q, want the 502 page with the last stderr line", code, body)
 	}
 	z.waitLine(regexp.MustCompile(`worker \d+ ready`), 60*time.Second)

@@ -60,8 +60,12 @@ func writeCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
 	io.WriteString(w, b.String())
 }
 
-// writeFlags lists flags as the README spells them: --name ARG, then the usage.
+// writeFlags lists flags as the README spells them: --name ARG, then the usage,
+// in one column as wide as the longest name.
 func writeFlags(b *strings.Builder, fs *flag.FlagSet) {
+	type row struct{ name, usage string }
+	var rows []row
+	width := 0
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
 		name := "--" + f.Name
@@ -71,8 +75,12 @@ func writeFlags(b *strings.Builder, fs *flag.FlagSet) {
 		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
 			usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
-		fmt.Fprintf(b, "  %-20s %s\n", name, usage)
+		rows = append(rows, row{name, usage})
+		width = max(width, len(name))
 	})
+	for _, r := range rows {
+		fmt.Fprintf(b, "  %-*s %s\n", width, r.name, r.usage)
+	}
 }
 
 func upperFirst(s string) string {

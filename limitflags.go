@@ -29,9 +29,9 @@ func addLimitFlags(fs *flag.FlagSet) *limitFlags {
 			return err
 		})
 	}
-	size("max-body-size", "largest request body, e.g. 10MiB (default 100MiB; 413 over it)",
+	size("max-body-size", "largest request body `SIZE`, e.g. 10MiB (default 100MiB; 413 over it)",
 		func(l *config.Limits, n int64) error { l.MaxBodySize = n; return nil })
-	size("max-header-size", "largest request line and headers, 4KiB to 512KiB (default 64KiB; 431 over it)",
+	size("max-header-size", "largest `SIZE` of the request line and headers, 4KiB to 512KiB (default 64KiB; 431 over it)",
 		func(l *config.Limits, n int64) error { l.MaxHeaderSize = int(n); return config.CheckHeaderSize(n) })
 	dur := func(name, usage string, field func(*config.Limits) *time.Duration) {
 		fs.Func(name, usage, func(s string) error {
@@ -43,13 +43,13 @@ func addLimitFlags(fs *flag.FlagSet) *limitFlags {
 			return nil
 		})
 	}
-	dur("body-timeout", "longest wait between two reads of a request body (default 60s; 408 after it)",
+	dur("body-timeout", "longest `DURATION` between two reads of a request body (default 60s; 408 after it)",
 		func(l *config.Limits) *time.Duration { return &l.BodyTimeout })
-	dur("write-timeout", "longest a write to a client may block before zoo-dev drops it (default 60s)",
+	dur("write-timeout", "longest `DURATION` a write to a client may block before zoo-dev drops it (default 60s)",
 		func(l *config.Limits) *time.Duration { return &l.WriteTimeout })
-	dur("idle-timeout", "how long a kept-alive connection may wait for its next request (default 60s)",
+	dur("idle-timeout", "`DURATION` a kept-alive connection may wait for its next request (default 60s)",
 		func(l *config.Limits) *time.Duration { return &l.IdleTimeout })
-	fs.Func("allow-host", "serve this Host name too (repeatable or a comma list; *.domain for subdomains, * for any)", func(s string) error {
+	fs.Func("allow-host", "serve this `HOST` name too (repeatable or a comma list; *.domain for subdomains, * for any)", func(s string) error {
 		for _, h := range strings.Split(s, ",") {
 			if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
 				lf.hosts = append(lf.hosts, h)

@@ -53,7 +53,7 @@ func TestLimitsBadValues(t *testing.T) {
 		{"body_timeout = 5\n", `zoo.toml:1:1: body_timeout "5": must be a duration in quotes such as "60s"`},
 		{`allowed_hosts = "x.test"` + "\n", `zoo.toml:1:1: allowed_hosts "x.test": must be a list of host names`},
 		{"stream_uploads = 1\n", `zoo.toml:1:1: stream_uploads "1": must be true or false`},
-		{"alowed_hosts = []\n", `zoo.toml:1:1: alowed_hosts: unknown key; known keys here: listen, app, engines, max_body_size`},
+		{"alowed_hosts = []\n", `zoo.toml:1:1: alowed_hosts: unknown key; known keys here: listen, live_reload, app, engines, max_body_size`},
 	} {
 		dir := writeProject(t, map[string]string{"zoo.toml": tc.top + limitsApp, "app.py": ""})
 		_, err := load(dir, onlyPython3())

@@ -142,7 +142,7 @@ func TestHTTPBackendDeadProcessPage(t *testing.T) {
 	resp := get(t, f.url+"/api/", false)
 	body := readAll(t, resp)
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "RuntimeError: boom") ||
-		!strings.Contains(body, "connection refused") {
+		!strings.Contains(body, "Worker 202 exited with status 1") {
 		t.Errorf("dead process: %d %q", resp.StatusCode, body)
 	}
 	if ri := f.request(t, "/api/"); ri.Status != http.StatusBadGateway || ri.Worker != 202 {
@@ -247,7 +247,7 @@ func TestHTTPBackendUpgrade(t *testing.T) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "GET /api/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	io.WriteString(c, "GET /api/ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {

@@ -221,6 +221,7 @@ func (s *Server) forward(w *countingWriter, r *http.Request, rt *route) int {
 				s.bus.Publish(event.Event{App: rt.cfg.Name, Kind: event.KindLog, Source: event.SourceStderr, Worker: pid, Text: line})
 			})
 			lw.finish(res.Err == nil)
+			w.ResponseWriter = lw.ResponseWriter // zoo-dev's own pages below carry their script themselves
 			w.wait = res.Wait
 			if res.Started && res.Err != nil {
 				if fcgi.StatusFor(res.Err) == fcgi.StatusClientClosed {

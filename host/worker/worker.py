@@ -1170,8 +1170,8 @@ def app_traceback(err):
             break
         tb = tb.tb_next
     text = "".join(traceback.format_exception(type(err), err, tb))
-    hint = missing_module_hint(err)    # last, where a one-line summary looks
-    return "%s could not import the app:\n%s%s" % (interpreter(), text, hint + "\n" if hint else "")
+    hint = missing_module_hint(err)    # before the traceback: its last line stays the exception
+    return "%s could not import the app:\n%s%s" % (interpreter(), hint + "\n" if hint else "", text)
 
 
 def preload(path):

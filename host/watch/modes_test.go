@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,8 +133,13 @@ func TestOverflow(t *testing.T) {
 		}
 	}
 	run(t, w)
+	// The kernel reports the overflow after the events it kept: on a loaded machine
+	// a pause in reading them can end a burst of a.py and b.py first.
 	c := next(t, w)
-	if len(c.Files) == 0 || c.Files[0] != Overflow {
+	for c.Files[0] != Overflow && slices.Equal(c.Files, []string{"a.py", "b.py"}) {
+		c = next(t, w)
+	}
+	if c.Files[0] != Overflow {
 		t.Fatalf("change %q, want %q first", c.Files, Overflow)
 	}
 	if msg := warning(t, w); !strings.Contains(msg, "rescanning") {

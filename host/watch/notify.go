@@ -60,6 +60,10 @@ func (w *Watcher) watchTree(dir string, report func(rel string)) error {
 				return nil // removed before the watch was set
 			}
 			w.dirs[p] = true
+			if w.m.skipDir(p) { // its pyvenv.cfg came while the watch was being set: no event tells
+				w.becameVenv(p)
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		if rel := w.m.rel(p); !w.m.skipFile(p) && w.m.matches(rel) {

@@ -172,9 +172,13 @@ func wfastcgiVersion(hint string) string {
 	return m[1] + "." + m[2]
 }
 
+// probeTimeout bounds the one run of an interpreter that learns its path and
+// version: generous, since a busy machine or a shim (pyenv, py) can take seconds.
+const probeTimeout = 30 * time.Second
+
 // probePython runs the interpreter once to learn its real path and version.
 func probePython(cmd, dir string) (string, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, cmd, "-c", "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])")
 	c.Dir = dir

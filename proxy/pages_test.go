@@ -234,7 +234,7 @@ func TestWorkerDyingMidResponseCutsIt(t *testing.T) {
 func TestCrashLoopPage(t *testing.T) {
 	app := "import os\nif os.path.exists('broken'):\n    raise SystemExit('cannot start: <broken>')\n" + helloApp
 	s := startSite(t, map[string]string{"app.py": app},
-		func(a *config.App) { a.StartTimeout = 5 * time.Second })
+		func(a *config.App) { a.StartTimeout = 10 * time.Second })
 	waitStatus(t, s.url+"/", false, 200).Body.Close()
 	os.WriteFile(filepath.Join(s.root, "broken"), nil, 0o644) // replacements will not start
 	readAll(t, get(t, s.url+"/crash", false))
@@ -253,7 +253,7 @@ func TestNotReadyPage(t *testing.T) {
 		"    if environ['PATH_INFO'] == '/block':\n        open('gate').read()\n" +
 		"    start_response('200 OK', [('Content-Type', 'text/plain')])\n    return [b'done']\n"
 	s := startSite(t, map[string]string{"app.py": blocking, "gate": "fifo"},
-		func(a *config.App) { a.Threads, a.StartTimeout = 1, 5*time.Second })
+		func(a *config.App) { a.Threads, a.StartTimeout = 1, 10*time.Second })
 	waitStatus(t, s.url+"/", false, 200).Body.Close()
 	blocked := make(chan *http.Response, 1)
 	go func() { blocked <- get(t, s.url+"/block", false) }()

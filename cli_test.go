@@ -20,7 +20,13 @@ func TestCommandLine(t *testing.T) {
 	}
 	defer busy.Close()
 	nodir := filepath.Join(t.TempDir(), "nodir")
-	missing := regexp.QuoteMeta(nodir + ": no such file or folder; run `zoo-dev init " + nodir + "` to create a project there")
+	shown := nodir // errors name a file relative to the working folder when that is shorter
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, nodir); err == nil && len(rel) < len(nodir) {
+			shown = rel
+		}
+	}
+	missing := regexp.QuoteMeta(shown + ": no such file or folder; run `zoo-dev init " + nodir + "` to create a project there")
 	cases := []struct {
 		name   string
 		args   []string

@@ -80,21 +80,61 @@ func (s *styles) lineFor(e event.Event, app int) (logLine, bool) {
 		}
 	default:
 		tag, text = sourceTag(e), clean(e.Text)
-		switch {
-		case e.Level == event.LevelError:
-			textPaint, l.bad = p.err, true
-		case e.Level == event.LevelWarn:
-			textPaint, l.bad = p.warn, true
-		case e.Source == event.SourceStderr:
-			l.bad = true
-		case e.Source == event.SourceStdout && strings.HasPrefix(e.Text, lifecyclePre):
-			l.debug = true
-		}
+		textPaint, l.bad, l.debug = p.forLog(e)
 	}
 	tag = padTag(tag)
 	l.plain = ts + " " + tag + " " + text
 	l.styled = p.dim.on(ts) + " " + tagPaint.on(tag) + " " + textPaint.on(text)
 	return l, true
+}
+
+// forLog is how a log line is painted, whether the errors view keeps it and whether
+// it is a worker's routine line.
+func (p *paints) forLog(e event.Event) (text paint, bad, debug bool) {
+	text = p.forSource(e.Source)
+	switch {
+	case e.Level == event.LevelError:
+		return p.err, true, false
+	case e.Level == event.LevelWarn:
+		return p.warn, true, false
+	case e.Source == event.SourceStderr:
+		return text, true, false
+	case e.Source == event.SourceStdout && strings.HasPrefix(e.Text, lifecyclePre):
+		return text, false, true
+	}
+	return text, false, false
+}
+
+// linesFor turns an event into the pane's lines: one, or for a log event of several
+// lines (a traceback) one entry: its first line with the time and the tag, the
+// others below it under the text's column. Every line of an entry carries the whole
+// entry's text, so a filter that matches any of it shows all of it.
+func (s *styles) linesFor(e event.Event, app int) []logLine {
+	if e.Kind != event.KindLog || strings.IndexByte(e.Text, '\n') < 0 {
+		if l, ok := s.lineFor(e, app); ok {
+			return []logLine{l}
+		}
+		return nil
+	}
+	rows := strings.Split(strings.TrimRight(e.Text, "\n"), "\n")
+	first := e
+	first.Text = rows[0]
+	head, _ := s.lineFor(first, app)
+	textPaint, _, _ := s.line.forLog(first)
+	pad := strings.Repeat(" ", len(e.Time.Format("15:04:05"))+1+len(padTag(sourceTag(e)))+1)
+	out := []logLine{head}
+	plain := head.plain
+	for _, r := range rows[1:] {
+		r = clean(r)
+		plain += "\n" + r
+		more := head
+		more.styled = pad + textPaint.on(r)
+		out = append(out, more)
+	}
+	for i := range out {
+		out[i].plain = plain
+	}
+	return out
 }
 
 // requestLine is the access line: method, path, status (coloured by class), duration.

@@ -15,6 +15,7 @@ import (
 type logLine struct {
 	app    int    // index into Model.apps; -1 for lines that belong to every app
 	plain  string // the text without colour, for the filter
+	entry  string // a row of a multi-line entry: the whole entry's text, which the filter matches instead
 	styled string // what the pane prints (truncated to the width at render time)
 	req    bool   // a request line (the requests view)
 	bad    bool   // a line the errors view keeps
@@ -108,7 +109,7 @@ func (p *paints) forLog(e event.Event) (text paint, bad, debug bool) {
 // linesFor turns an event into the pane's lines: one, or for a log event of several
 // lines (a traceback) one entry: its first line with the time and the tag, the
 // others below it under the text's column. Every line of an entry carries the whole
-// entry's text, so a filter that matches any of it shows all of it.
+// entry's text to filter on, so a filter that matches any of it shows all of it.
 func (s *styles) linesFor(e event.Event, app int) []logLine {
 	if e.Kind != event.KindLog || strings.IndexByte(e.Text, '\n') < 0 {
 		if l, ok := s.lineFor(e, app); ok {
@@ -123,16 +124,16 @@ func (s *styles) linesFor(e event.Event, app int) []logLine {
 	textPaint, _, _ := s.line.forLog(first)
 	pad := strings.Repeat(" ", len(e.Time.Format("15:04:05"))+1+len(padTag(sourceTag(e)))+1)
 	out := []logLine{head}
-	plain := head.plain
+	entry := head.plain
 	for _, r := range rows[1:] {
 		r = clean(r)
-		plain += "\n" + r
+		entry += "\n" + r
 		more := head
-		more.styled = pad + textPaint.on(r)
+		more.plain, more.styled = pad+r, pad+textPaint.on(r)
 		out = append(out, more)
 	}
 	for i := range out {
-		out[i].plain = plain
+		out[i].entry = entry
 	}
 	return out
 }

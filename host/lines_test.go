@@ -1,13 +1,17 @@
 package host
 
 import (
+	"bufio"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
@@ -175,5 +179,23 @@ func TestProcessTracebackIsOneEvent(t *testing.T) {
 		!strings.HasPrefix(events[1], "Traceback (most recent call last):\n") ||
 		!strings.HasSuffix(events[1], "\nZeroDivisionError: division by zero") || strings.Count(events[1], "\n") != 5 {
 		t.Fatalf("events %q", events)
+	}
+}
+
+// A traceback event goes to the log files with every line.
+func TestLogFilesWriteEveryLine(t *testing.T) {
+	dir := t.TempDir()
+	tb := "Traceback (most recent call last):\n  File \"/srv/app.py\", line 3, in <module>\nZeroDivisionError: division by zero"
+	lf := &logFiles{files: map[string]*bufio.Writer{}, errs: map[string]bool{}, warn: func(s string) { t.Error(s) }}
+	a := &config.App{ErrorLogDir: dir}
+	e := event.Event{Time: time.Now(), App: "web", Kind: event.KindLog, Source: event.SourceStderr, Worker: 42, Text: tb}
+	lf.write(logTargets(a, &e), &e)
+	lf.close()
+	b, err := os.ReadFile(filepath.Join(dir, errorLogName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); !strings.HasSuffix(got, "[web] stderr 42: "+tb+"\n") || strings.Count(got, "\n") != 3 {
+		t.Fatalf("error.log = %q", got)
 	}
 }

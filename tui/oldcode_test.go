@@ -60,14 +60,18 @@ func TestFailedReloadScreen(t *testing.T) {
 // TestOldCodeUntilReloadSucceeds: the warning holds until a reload serves new code,
 // and the header is painted in the warning colour, not the running one.
 func TestOldCodeUntilReloadSucceeds(t *testing.T) {
+	dark := lipgloss.HasDarkBackground()
 	lipgloss.SetColorProfile(termenv.ANSI256)
 	lipgloss.SetHasDarkBackground(true)
-	defer lipgloss.SetColorProfile(termenv.Ascii)
+	defer func() { lipgloss.SetColorProfile(termenv.Ascii); lipgloss.SetHasDarkBackground(dark) }()
 	m := testModel(nil, "web").step(batch(failedReloadEvents()...))
 	head := m.appLine(0, m.apps[0])
 	if !strings.Contains(head, m.styles.oldCode.Render("serving old code: reload failed")) ||
 		!strings.Contains(head, "NameError: name 'make_app' is not defined") {
 		t.Fatalf("header after a failed reload = %q", head)
+	}
+	if !strings.Contains(head, "38;5;214") { // the warning colour on a dark background
+		t.Errorf("the header is not in the warning colour: %q", head)
 	}
 	if strings.Contains(head, m.styles.forState(event.StateRunning).Render("RUNNING")) {
 		t.Fatalf("the header still shows a green RUNNING: %q", head)

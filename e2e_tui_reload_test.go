@@ -37,8 +37,9 @@ func TestDashboardFailedReloadInTmux(t *testing.T) {
 			break
 		}
 	}
-	if at < 0 {
-		t.Fatalf("no traceback in the log:\n%s", screen)
+	if at < 2 || !strings.Contains(rows[at-2], "/app.py:3: NameError") ||
+		!strings.Contains(rows[at-1], "could not import the app:") {
+		t.Fatalf("no traceback under its summary row in the log:\n%s", screen)
 	}
 	end := -1
 	for i := at + 1; i < len(rows) && i < at+8; i++ {

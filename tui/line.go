@@ -118,6 +118,9 @@ func (s *styles) linesFor(e event.Event, app int) []logLine {
 		return nil
 	}
 	rows := strings.Split(strings.TrimRight(e.Text, "\n"), "\n")
+	if sum := tracebackSummary(rows); sum != "" {
+		rows = append([]string{sum}, rows...)
+	}
 	first := e
 	first.Text = rows[0]
 	head, _ := s.lineFor(first, app)
@@ -274,4 +277,23 @@ func containsFold(s, lowerNeedle string) bool {
 		return true
 	}
 	return strings.Contains(strings.ToLower(s), lowerNeedle)
+}
+
+// tracebackSummary is the line that sums up a traceback's rows: FILE:LINE of its last
+// frame and its exception line; "" when the rows hold no complete traceback.
+func tracebackSummary(rows []string) string {
+	var where string
+	for _, r := range rows {
+		if f, ok := strings.CutPrefix(r, "  File \""); ok {
+			if file, rest, ok := strings.Cut(f, "\", line "); ok {
+				line, _, _ := strings.Cut(rest, ",")
+				where = file + ":" + line
+			}
+		}
+	}
+	last := rows[len(rows)-1]
+	if where == "" || strings.HasPrefix(last, " ") || !strings.HasPrefix(rows[0], tracebackHead) && !strings.Contains(strings.Join(rows, "\n"), "\n"+tracebackHead) {
+		return ""
+	}
+	return where + ": " + last
 }

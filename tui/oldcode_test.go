@@ -100,12 +100,14 @@ func TestTracebackIsOneEntry(t *testing.T) {
 			rows = append(rows, l)
 		}
 	}
-	if len(rows) != 4 || !strings.Contains(rows[0], "err 4242") || strings.Contains(rows[3], "err") ||
-		!strings.HasPrefix(strings.TrimLeft(rows[3], " "), "ZeroDivisionError") {
+	// a summary row first: the last frame's FILE:LINE and the exception; then the lines
+	if len(rows) != 5 || !strings.Contains(rows[0], "err 4242    /srv/app/views.py:12: ZeroDivisionError: division by zero") ||
+		strings.Contains(rows[4], "err") || !strings.HasPrefix(strings.TrimLeft(rows[4], " "), "ZeroDivisionError") ||
+		!strings.HasPrefix(strings.TrimLeft(rows[1], " "), "Traceback") {
 		t.Fatalf("traceback rows %q in\n%s", rows, strings.Join(vis, "\n"))
 	}
-	m.pane.setFilter("views.py")
-	if vis := m.visible(); len(vis) != 4 || !strings.Contains(vis[3], "ZeroDivisionError") {
+	m.pane.setFilter("return 1/0")
+	if vis := m.visible(); len(vis) != 5 || !strings.Contains(vis[4], "ZeroDivisionError") {
 		t.Fatalf("filtered on a frame: %q", vis)
 	}
 	two := testModel(nil, "web").step(batch(logEv("web", event.SourceStderr, tb), reqEv("web", "GET", "/", 500, 0),

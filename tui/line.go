@@ -77,7 +77,7 @@ func (s *styles) lineFor(e event.Event, app int) (logLine, bool) {
 		tag, text = "zoo", reloadText(e.Reload)
 		tagPaint = p.source[event.SourceZoo]
 		if e.Reload != nil && e.Reload.Err != "" {
-			textPaint, l.bad = p.err, true
+			textPaint, l.bad = p.warn, true // a warning: the old code still serves
 		}
 	default:
 		tag, text = sourceTag(e), clean(e.Text)

@@ -51,9 +51,10 @@ func startCustom(ctx context.Context, s *appSpec, gen, n int, emit emitFunc) (*w
 	cmd := exec.Command(e.Command, args...)
 	cmd.Dir, cmd.Env = s.cfg.Root, s.env
 	var pid pidBox
+	tb := stderrBlocks(emit, &pid)
 	p, err := startProc(cmd,
 		func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
-		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
+		func(l string) { w.tail.add(l); tb.line(l) }, tb.end)
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: start %s: %w", s.cfg.Engine, e.Command, err)
 	}

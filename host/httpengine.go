@@ -72,9 +72,10 @@ func tryHTTPEngine(ctx context.Context, s *appSpec, gen int, emit emitFunc, limi
 	cmd := httpCommand(s, strconv.Itoa(port))
 	w := &worker{gen: gen, network: "tcp", address: "127.0.0.1:" + strconv.Itoa(port), protocol: "http", tail: newTail(20)}
 	var pid pidBox
+	tb := stderrBlocks(emit, &pid)
 	w.proc, err = startProc(cmd,
 		func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) },
-		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
+		func(l string) { w.tail.add(l); tb.line(l) }, tb.end)
 	if err != nil {
 		return nil, &startError{fmt.Errorf("engine %s: start %s: %w; set command in [engines.%q] (processPath in a web.config) to a program in PATH or an absolute path",
 			name, cmd.Path, err, name)}

@@ -79,7 +79,11 @@ func (a *app) perform(ctx context.Context, e effect) {
 	case logErr:
 		a.logError(e.what, e.err)
 	case reloaded:
-		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Reload: &e.info})
+		lvl := event.LevelInfo
+		if e.info.Err != "" {
+			lvl = event.LevelWarn // the old code still serves
+		}
+		a.bus.Publish(event.Event{App: a.name, Kind: event.KindReload, Level: lvl, Reload: &e.info})
 	case publishWorkers:
 		a.publishWorkers(e)
 	case fillSpares:

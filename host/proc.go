@@ -62,8 +62,9 @@ func newSpawner() *spawner {
 }
 
 // startProc starts cmd in a tree of its own that dies with zoo-dev, and pumps its stdout
-// and stderr line by line into the given functions (nil discards).
-func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
+// and stderr line by line into the given functions (nil discards). Each of ends is
+// called once both streams are read to the end, before the process counts as done.
+func startProc(cmd *exec.Cmd, stdout, stderr func(string), ends ...func()) (*proc, error) {
 	cmd.SysProcAttr = procAttr()
 	var pumps []chan struct{}
 	var reads []*os.File
@@ -106,6 +107,9 @@ func startProc(cmd *exec.Cmd, stdout, stderr func(string)) (*proc, error) {
 		pr.tree.release()
 		pr.mu.Unlock()
 		waitPumps(pumps, reads)
+		for _, end := range ends {
+			end()
+		}
 		pr.err = err
 		close(pr.done)
 	}()

@@ -53,13 +53,12 @@ func (a *app) publishWorkers(e publishWorkers) {
 	a.bus.Publish(event.Event{App: a.name, Kind: event.KindWorkers, Workers: rows})
 }
 
-// logError reports err as one line, followed by the traceback's lines for an import error.
+// logError reports err as one line, followed by the traceback as one event for an
+// import error.
 func (a *app) logError(what string, err error) {
 	a.logf(event.LevelError, "%s: %s", what, summary(err))
 	if ie, ok := err.(*ImportError); ok {
-		for _, l := range strings.Split(strings.TrimRight(ie.Traceback, "\n"), "\n") {
-			a.emit(event.SourceStderr, event.LevelError, 0, l)
-		}
+		a.emit(event.SourceStderr, event.LevelError, 0, strings.TrimRight(ie.Traceback, "\n"))
 	}
 }
 

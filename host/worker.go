@@ -88,11 +88,12 @@ func spawnWorker(s *appSpec, gen, n int, emit emitFunc, preload string) (*worker
 	w := &worker{gen: gen, network: tr.network, token: tr.token, lifeline: lifeW, keepConn: true,
 		status: make(chan workerStatus, 1), tail: newTail(20)}
 	var pid pidBox
+	tb := stderrBlocks(emit, &pid)
 	w.proc, err = startProc(cmd,
 		func(l string) {
 			w.stdoutLine(l, func(l string) { emit(event.SourceStdout, event.LevelInfo, pid.get(), l) })
 		},
-		func(l string) { w.tail.add(l); emit(event.SourceStderr, event.LevelInfo, pid.get(), l) })
+		func(l string) { w.tail.add(l); tb.line(l) }, tb.end)
 	lifeR.Close()
 	if err != nil {
 		lifeW.Close()

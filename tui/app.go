@@ -29,6 +29,7 @@ type appState struct {
 	muting   bool      // a repeated error's traceback lines are being skipped
 	tbs      repeats   // hides a traceback that repeats the one just shown
 	failure  []string  // the last failure with its traceback, for the quit summary
+	oldCode  string    // why the newest code failed while older code keeps serving; "" when the newest serves
 	requests int64
 	reloads  []reloadRec // newest last
 	workers  []event.WorkerInfo
@@ -69,6 +70,7 @@ func (a *appState) apply(e event.Event) bool {
 			if e.Reload.Err == "" {
 				a.lastErr = ""
 			}
+			a.oldCode = e.Reload.Err
 		}
 	case event.KindWorkers:
 		a.workers = e.Workers
@@ -108,7 +110,7 @@ func (a *appState) noteFailure(e event.Event, zooErr bool) {
 	case zooErr:
 		a.failure = []string{e.Text}
 	case e.Kind == event.KindLog && e.Source == event.SourceStderr && e.Worker == 0 && e.Level == event.LevelError:
-		a.failure = append(a.failure, e.Text)
+		a.failure = append(a.failure, strings.Split(e.Text, "\n")...)
 	}
 }
 
@@ -125,7 +127,7 @@ func (a *appState) countError(e event.Event) {
 		bad = e.Reload != nil && e.Reload.Err != ""
 	case event.KindLog:
 		bad = e.Level == event.LevelError || strings.HasPrefix(e.Text, tracebackHead) ||
-			strings.Contains(e.Text, "exception in the application")
+			strings.Contains(e.Text, "\n"+tracebackHead) || strings.Contains(e.Text, "exception in the application")
 		cont = e.Source == event.SourceStderr
 	}
 	if bad && !a.inError {
@@ -144,12 +146,12 @@ func (a *appState) setState(e event.Event) {
 		a.lastErr = ""
 	case event.StateReloading:
 	case event.StateFailed:
-		a.upSince = time.Time{}
+		a.upSince, a.oldCode = time.Time{}, ""
 		if len(a.failure) == 0 {
 			a.failure = strings.Split(e.Text, "\n")
 		}
 	default:
-		a.upSince = time.Time{}
+		a.upSince, a.oldCode = time.Time{}, ""
 	}
 	a.state, a.reason = e.State, e.Text
 }

@@ -15,6 +15,7 @@ import (
 type logLine struct {
 	app    int    // index into Model.apps; -1 for lines that belong to every app
 	plain  string // the text without colour, for the filter
+	entry  string // a row of a multi-line entry: the whole entry's text, which the filter matches instead
 	styled string // what the pane prints (truncated to the width at render time)
 	req    bool   // a request line (the requests view)
 	bad    bool   // a line the errors view keeps
@@ -76,25 +77,68 @@ func (s *styles) lineFor(e event.Event, app int) (logLine, bool) {
 		tag, text = "zoo", reloadText(e.Reload)
 		tagPaint = p.source[event.SourceZoo]
 		if e.Reload != nil && e.Reload.Err != "" {
-			textPaint, l.bad = p.err, true
+			textPaint, l.bad = p.warn, true // a warning: the old code still serves
 		}
 	default:
 		tag, text = sourceTag(e), clean(e.Text)
-		switch {
-		case e.Level == event.LevelError:
-			textPaint, l.bad = p.err, true
-		case e.Level == event.LevelWarn:
-			textPaint, l.bad = p.warn, true
-		case e.Source == event.SourceStderr:
-			l.bad = true
-		case e.Source == event.SourceStdout && strings.HasPrefix(e.Text, lifecyclePre):
-			l.debug = true
-		}
+		textPaint, l.bad, l.debug = p.forLog(e)
 	}
 	tag = padTag(tag)
 	l.plain = ts + " " + tag + " " + text
 	l.styled = p.dim.on(ts) + " " + tagPaint.on(tag) + " " + textPaint.on(text)
 	return l, true
+}
+
+// forLog is how a log line is painted, whether the errors view keeps it and whether
+// it is a worker's routine line.
+func (p *paints) forLog(e event.Event) (text paint, bad, debug bool) {
+	text = p.forSource(e.Source)
+	switch {
+	case e.Level == event.LevelError:
+		return p.err, true, false
+	case e.Level == event.LevelWarn:
+		return p.warn, true, false
+	case e.Source == event.SourceStderr:
+		return text, true, false
+	case e.Source == event.SourceStdout && strings.HasPrefix(e.Text, lifecyclePre):
+		return text, false, true
+	}
+	return text, false, false
+}
+
+// linesFor turns an event into the pane's lines: one, or for a log event of several
+// lines (a traceback) one entry: its first line with the time and the tag, the
+// others below it under the text's column. Every line of an entry carries the whole
+// entry's text to filter on, so a filter that matches any of it shows all of it.
+func (s *styles) linesFor(e event.Event, app int) []logLine {
+	if e.Kind != event.KindLog || strings.IndexByte(e.Text, '\n') < 0 {
+		if l, ok := s.lineFor(e, app); ok {
+			return []logLine{l}
+		}
+		return nil
+	}
+	rows := strings.Split(strings.TrimRight(e.Text, "\n"), "\n")
+	if sum := tracebackSummary(rows); sum != "" {
+		rows = append([]string{sum}, rows...)
+	}
+	first := e
+	first.Text = rows[0]
+	head, _ := s.lineFor(first, app)
+	textPaint, _, _ := s.line.forLog(first)
+	pad := strings.Repeat(" ", len(e.Time.Format("15:04:05"))+1+len(padTag(sourceTag(e)))+1)
+	out := []logLine{head}
+	entry := head.plain
+	for _, r := range rows[1:] {
+		r = clean(r)
+		entry += "\n" + r
+		more := head
+		more.plain, more.styled = pad+r, pad+textPaint.on(r)
+		out = append(out, more)
+	}
+	for i := range out {
+		out[i].entry = entry
+	}
+	return out
 }
 
 // requestLine is the access line: method, path, status (coloured by class), duration.
@@ -233,4 +277,23 @@ func containsFold(s, lowerNeedle string) bool {
 		return true
 	}
 	return strings.Contains(strings.ToLower(s), lowerNeedle)
+}
+
+// tracebackSummary is the line that sums up a traceback's rows: FILE:LINE of its last
+// frame and its exception line; "" when the rows hold no complete traceback.
+func tracebackSummary(rows []string) string {
+	var where string
+	for _, r := range rows {
+		if f, ok := strings.CutPrefix(r, "  File \""); ok {
+			if file, rest, ok := strings.Cut(f, "\", line "); ok {
+				line, _, _ := strings.Cut(rest, ",")
+				where = file + ":" + line
+			}
+		}
+	}
+	last := rows[len(rows)-1]
+	if where == "" || strings.HasPrefix(last, " ") || !strings.HasPrefix(rows[0], tracebackHead) && !strings.Contains(strings.Join(rows, "\n"), "\n"+tracebackHead) {
+		return ""
+	}
+	return where + ": " + last
 }

@@ -145,7 +145,7 @@ func (m *Model) ingest(events []event.Event, dropped uint64) {
 		} else if !m.apps[app].apply(*e) {
 			continue // a repeat of the error just shown
 		}
-		if l, ok := m.styles.lineFor(*e, app); ok {
+		for _, l := range m.styles.linesFor(*e, app) {
 			if l.rec != nil && app >= 0 {
 				l.rec.gen = m.apps[app].genOf(l.rec.info.Worker)
 				m.bodies.keep(l.rec)

@@ -67,6 +67,9 @@ func (p *logPane) passes(l *logLine, n uint64) bool {
 			return false
 		}
 	}
+	if l.entry != "" {
+		return containsFold(l.entry, p.needle)
+	}
 	return containsFold(l.plain, p.needle)
 }
 

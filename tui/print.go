@@ -105,7 +105,8 @@ func textLine(e *event.Event, color bool) string {
 		if !color || code == "" {
 			return s
 		}
-		return code + s + ansiReset
+		// each line of a traceback painted on its own: a colour never spans a line break
+		return code + strings.ReplaceAll(s, "\n", ansiReset+"\n"+code) + ansiReset
 	}
 	app := "[" + e.App + "] "
 	switch e.Kind {
@@ -121,8 +122,8 @@ func textLine(e *event.Event, color bool) string {
 			r.Bytes, paint(ansiDim, fmtDuration(r.Duration)), r.Worker)
 	case event.KindReload:
 		line := e.Line()
-		if e.Reload.Err != "" {
-			return paint(ansiRed, line)
+		if e.Reload.Err != "" { // a warning: the old code still serves
+			return paint(ansiYellow, line)
 		}
 		return line
 	}
@@ -217,6 +218,9 @@ func jsonLine(e *event.Event) []byte {
 			DurationMS: ms(r.Duration), Worker: r.Worker}
 	case event.KindReload:
 		r := e.Reload
+		if r.Err != "" {
+			j.Level = levelNames[event.LevelWarn]
+		}
 		j.Reload = &jsonReload{Trigger: r.Trigger, TotalMS: ms(r.Total), Gen: r.Gen, Err: r.Err}
 	}
 	out, err := json.Marshal(j)

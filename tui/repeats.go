@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/zoo-dev/zoo-dev/internal/event"
@@ -21,6 +22,14 @@ type repeats struct {
 func (r *repeats) skip(e *event.Event) bool {
 	if e.Kind != event.KindLog || e.Source != event.SourceStderr {
 		return false
+	}
+	if strings.IndexByte(e.Text, '\n') >= 0 && strings.Contains(e.Text, tracebackHead) {
+		// a whole traceback in one event: a repeat when it says all the last one said
+		r.end()
+		lines := strings.Split(e.Text, "\n")
+		skip := slices.Equal(lines, r.last)
+		r.last = lines
+		return skip
 	}
 	if strings.HasPrefix(e.Text, tracebackHead) {
 		r.end()

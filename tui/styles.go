@@ -15,6 +15,7 @@ type styles struct {
 	state                          [6]lipgloss.Style // by event.State
 	source                         [5]lipgloss.Style // by event.Source
 	warn, err                      lipgloss.Style
+	oldCode                        lipgloss.Style // RUNNING, but on the code before a failed reload
 	status2, status3, status4      lipgloss.Style
 	status5                        lipgloss.Style
 	tableHead, paneTitle           lipgloss.Style
@@ -47,6 +48,7 @@ func newStyles() *styles {
 		tabOn:     lipgloss.NewStyle().Bold(true).Reverse(true),
 		tabOff:    c(colDim),
 		warn:      c(colYellow),
+		oldCode:   c(colYellow).Bold(true),
 		err:       c(colRed).Bold(true),
 		status2:   c(colGreen),
 		status3:   c(colBlue),

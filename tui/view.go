@@ -128,6 +128,11 @@ func (m Model) appLine(i int, a *appState) string {
 	if len(m.apps) > 1 && i == m.sel {
 		mark = "▸"
 	}
+	if a.state == event.StateRunning && a.oldCode != "" {
+		// the newest save failed: say so where RUNNING would be, then the exception
+		parts := []string{mark + s.title.Render(a.info.Name), s.oldCode.Render("serving old code: reload failed"), s.url.Render(a.info.URL)}
+		return strings.Join(append(parts, s.warn.Render(clean(headline(a.oldCode)))), "  ")
+	}
 	parts := []string{mark + s.title.Render(a.info.Name), s.forState(a.state).Render(a.state.String()), s.url.Render(a.info.URL)}
 	if up := a.uptime(m.now); up > 0 {
 		parts = append(parts, "up "+fmtUptime(up))

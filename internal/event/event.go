@@ -76,7 +76,7 @@ type Event struct {
 	App    string    // the app's name, or Site for a message about the whole site
 	Kind   Kind
 	Source Source // KindLog
-	Level  Level  // KindLog from SourceZoo, KindState
+	Level  Level  // KindLog from SourceZoo, KindState, KindReload (warning when it failed)
 	Worker int    // the worker's pid for worker output and requests; 0 otherwise
 	Text   string // the line (no trailing newline), or the reason of a state change
 	State  State  // KindState

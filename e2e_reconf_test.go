@@ -154,6 +154,9 @@ func TestReconfigureOnConfigSave(t *testing.T) {
 			}
 			t.Logf("%s: save to served %d ms under load (%d requests, none failed); %s", tc.file,
 				time.Duration(l.sawWant.Load()-saved.UnixNano()).Milliseconds(), l.ok.Load(), line)
+			if os.Getenv("ZOO_RECONF_LINES") != "" {
+				t.Logf("saved at %s:\n%s", saved.Format("15:04:05.000"), strings.Join(z.snapshot(), "\n"))
+			}
 			if _, body := z.get("/"); body != "two" {
 				t.Fatalf("after the edit: %q, want two", body)
 			}

@@ -87,7 +87,7 @@ func (cw *configWatch) changed() {
 	restart := cw.restartOnly(cur, ch)
 	switch {
 	case len(restart) > 0:
-		cw.say(event.LevelWarn, fmt.Sprintf("%s: %s changed: that takes a restart of zoo-dev; nothing was applied",
+		cw.say(event.LevelWarn, fmt.Sprintf("%s: %s: that takes a restart of zoo-dev; nothing was applied",
 			cur.File, strings.Join(restart, ", ")))
 	case len(ch.Changed) == 0:
 		if cw.broken {
@@ -115,16 +115,16 @@ func (cw *configWatch) restartOnly(cur *config.Site, ch config.Change) []string 
 		out = append(out, "app "+n+" removed")
 	}
 	if ch.Listen && cw.listen == "" {
-		out = append(out, "listen")
+		out = append(out, "listen changed")
 	}
 	if !reflect.DeepEqual(cw.site.Limits, cur.Limits) {
-		out = append(out, "limits")
+		out = append(out, "limits changed")
 	}
 	if ch.Static {
-		out = append(out, "static folders")
+		out = append(out, "static folders changed")
 	}
 	if cw.site.NoLiveReload != cur.NoLiveReload {
-		out = append(out, "live_reload")
+		out = append(out, "live_reload changed")
 	}
 	before := map[string]*config.App{}
 	for _, a := range cw.site.Apps {
@@ -148,7 +148,7 @@ func frontSettings(old, cur *config.App) []string {
 	var out []string
 	add := func(differ bool, what string) {
 		if differ {
-			out = append(out, fmt.Sprintf("app %s's %s", cur.Name, what))
+			out = append(out, fmt.Sprintf("app %s's %s changed", cur.Name, what))
 		}
 	}
 	add(old.Path != cur.Path, "path")

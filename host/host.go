@@ -151,9 +151,9 @@ func (h *Host) Run(ctx context.Context) error {
 	}()
 	var wg sync.WaitGroup
 	for _, a := range h.apps {
+		cfg := a.spec.cfg // read before the loop runs: it may take an edited one
 		wg.Add(2)
 		go func() { defer wg.Done(); a.run(ctx) }()
-		cfg := a.spec.cfg // before the loop may take an edited one
 		go func() { defer wg.Done(); a.watch(ctx, h.runDir, cfg) }()
 	}
 	wg.Wait()

@@ -44,8 +44,10 @@ func (a *app) run(ctx context.Context) {
 func (a *app) reconfigure(r reconfIn) configIn {
 	s := newAppSpec(r.cfg, r.engine, a.spec.runDir, a.spec.script)
 	s.transport = a.spec.transport
+	if !sameWatch(a.spec.cfg, r.cfg) {
+		newest(a.rewatch, r.cfg)
+	}
 	a.spec = s
-	newest(a.rewatch, r.cfg)
 	return configIn{cfg: coreConfigOf(s, a.fixed), trigger: r.trigger}
 }
 

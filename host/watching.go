@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/zoo-dev/zoo-dev/config"
@@ -76,6 +77,14 @@ func (a *app) watchWith(ctx context.Context, runDir string, c *config.App) *conf
 			return nil
 		}
 	}
+}
+
+// sameWatch reports that a watcher made for a serves b as well: the same folder,
+// masks, ignored files and deploy script.
+func sameWatch(a, b *config.App) bool {
+	return a.Root == b.Root && slices.Equal(a.WatchMasks, b.WatchMasks) && a.WatchRegex == b.WatchRegex &&
+		a.ErrorLogDir == b.ErrorLogDir && a.DeployLog == b.DeployLog && a.ErrorLogFile == b.ErrorLogFile &&
+		a.DeployFile == b.DeployFile
 }
 
 func hasVar(env []config.EnvVar, name string) bool {

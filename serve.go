@@ -122,6 +122,11 @@ func serve(ctx context.Context, o runOptions, stdout io.Writer) error {
 			}
 		}()
 	}
+	if found == "" && site.File != "" {
+		cw := &configWatch{site: site, limits: o.limits, listen: o.listen, host: h, bus: bus}
+		wg.Add(1)
+		go func() { defer wg.Done(); cw.run(runCtx) }()
+	}
 
 	uiCtx, stopUI := context.WithCancel(context.Background())
 	uiDone := make(chan error, 1)

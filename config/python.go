@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,7 +39,37 @@ type probeResult struct {
 }
 
 func newPythonFinder() *pythonFinder {
-	return &pythonFinder{lookPath: exec.LookPath, probe: probePython, cache: map[string]probeResult{}}
+	return &pythonFinder{lookPath: exec.LookPath, probe: probeOnce, cache: map[string]probeResult{}}
+}
+
+// probed keeps, for the life of the process, the interpreters that ran, so that
+// loading an edited config again (config.Reload) does not start each candidate
+// again. An entry holds while the file's size and modification time stay the
+// same; a failure is never kept, so a venv repaired since is seen.
+var probed sync.Map // probeKey -> probeResult
+
+type probeKey struct {
+	cmd, dir string
+	size     int64
+	mod      time.Time
+}
+
+// probeOnce is probePython, with the successes of earlier loads kept.
+func probeOnce(cmd, dir string) (string, string, error) {
+	fi, err := os.Stat(cmd)
+	if err != nil {
+		return probePython(cmd, dir)
+	}
+	key := probeKey{cmd: cmd, dir: dir, size: fi.Size(), mod: fi.ModTime()}
+	if r, ok := probed.Load(key); ok {
+		r := r.(probeResult)
+		return r.exe, r.version, nil
+	}
+	exe, version, err := probePython(cmd, dir)
+	if err == nil {
+		probed.Store(key, probeResult{exe: exe, version: version})
+	}
+	return exe, version, err
 }
 
 // pythonChoice is the outcome of a resolution.

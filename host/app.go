@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zoo-dev/zoo-dev/config"
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
 
@@ -23,6 +24,12 @@ type app struct {
 	front Frontend
 	cmds  chan input
 	seq   atomic.Int64 // socket numbers
+	fixed int          // the --workers count for every app; 0 when none
+
+	// reconf carries an edited configuration to the loop, rewatch the same to the
+	// watcher; each holds the newest one only.
+	reconf  chan reconfIn
+	rewatch chan *config.App
 
 	// loop state
 	core     *core
@@ -38,19 +45,48 @@ type app struct {
 }
 
 func newApp(s *appSpec, opts Options) *app {
+	return &app{spec: s, name: s.cfg.Name, bus: opts.Bus, front: opts.Frontend, fixed: opts.Workers,
+		cmds: make(chan input, 64), core: newCore(coreConfigOf(s, opts.Workers)), workers: map[int]*worker{},
+		launches: map[int]context.CancelFunc{}, results: make(chan launchResult),
+		exits: make(chan exitIn), addeds: make(chan added),
+		reconf: make(chan reconfIn, 1), rewatch: make(chan *config.App, 1)}
+}
+
+// coreConfigOf is what the core needs of the app's configuration; fixed is the
+// --workers count, 0 when none.
+func coreConfigOf(s *appSpec, fixed int) coreConfig {
 	want := s.cfg.MinWorkers
-	if opts.Workers > 0 {
-		want = opts.Workers
+	if fixed > 0 {
+		want = fixed
 	}
 	cfg := coreConfig{workers: want, minWorkers: s.cfg.MinWorkers, maxWorkers: s.cfg.MaxWorkers,
-		threads: s.cfg.Threads, autoscale: opts.Workers == 0 && s.cfg.MaxWorkers > max(want, 1)}
+		threads: s.cfg.Threads, autoscale: fixed == 0 && s.cfg.MaxWorkers > max(want, 1)}
 	if s.cfg.DeployFile != "" {
 		cfg.deployFile = s.rel(s.cfg.DeployFile)
 	}
-	return &app{spec: s, name: s.cfg.Name, bus: opts.Bus, front: opts.Frontend,
-		cmds: make(chan input, 64), core: newCore(cfg), workers: map[int]*worker{},
-		launches: map[int]context.CancelFunc{}, results: make(chan launchResult),
-		exits: make(chan exitIn), addeds: make(chan added)}
+	return cfg
+}
+
+// reconfIn is an edited configuration of the app, from the file named trigger.
+type reconfIn struct {
+	cfg     *config.App
+	engine  *config.Engine
+	trigger string
+}
+
+// newest sends v on c, a channel of one, replacing what is waiting there.
+func newest[T any](c chan T, v T) {
+	for {
+		select {
+		case c <- v:
+			return
+		default:
+		}
+		select {
+		case <-c:
+		default:
+		}
+	}
 }
 
 func (a *app) nextSocket() int { return int(a.seq.Add(1)) }
@@ -63,11 +99,12 @@ func (a *app) post(in input) {
 	}
 }
 
-// change posts a burst of saved files as one reload command.
-func (a *app) change(files []string, first time.Time) {
+// change posts a burst of saved files as one reload command; c is the
+// configuration the watcher runs with.
+func (a *app) change(c *config.App, files []string, first time.Time) {
 	deploy := false
 	for _, f := range files {
-		if d := a.spec.cfg.DeployFile; d != "" && filepath.Join(a.spec.cfg.Root, filepath.FromSlash(f)) == d {
+		if d := c.DeployFile; d != "" && filepath.Join(c.Root, filepath.FromSlash(f)) == d {
 			deploy = true
 		}
 	}

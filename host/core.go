@@ -103,6 +103,8 @@ func (c *core) step(now time.Time, in input) []effect {
 			trigger = fmt.Sprintf("%s and %d more", in.files[0], len(in.files)-1)
 		}
 		c.launch(now, launchReq{trigger: trigger, first: in.first, deploy: in.deploy}, &fx)
+	case configIn:
+		c.reconfigure(now, in, &fx)
 	case launchedIn:
 		c.launched(now, in, &fx)
 	case exitIn:
@@ -166,6 +168,22 @@ func (c *core) launch(now time.Time, l launchReq, fx *effects) {
 		fx.add(dropSpares{}) // the deploy may install other versions of the libraries they hold
 	}
 	fx.add(startLaunch{id: run.id, wids: run.wids, deploy: deploy})
+}
+
+// reconfigure takes the app's edited configuration: the worker count starts over
+// from the new one and a new generation starts with the new settings through the
+// usual reload, so the old one serves until it is ready. The spares, started with
+// the old environment, are dropped; a deploy script that is new, or named anew,
+// runs first.
+func (c *core) reconfigure(now time.Time, in configIn, fx *effects) {
+	deploy := in.cfg.deployFile != "" && in.cfg.deployFile != c.cfg.deployFile
+	c.cfg = in.cfg
+	c.want = max(in.cfg.workers, 1)
+	c.busy, c.idle = 0, 0
+	if !deploy {
+		fx.add(dropSpares{}) // a deploy drops them itself
+	}
+	c.launch(now, launchReq{trigger: in.trigger, deploy: deploy}, fx)
 }
 
 func (c *core) newWid() int { c.widSeq++; return c.widSeq }

@@ -46,6 +46,12 @@ type (
 		gen, wid, pid int
 		err           error
 	}
+	// configIn is the app's edited configuration: what the policy needs of it, and
+	// what caused it ("zoo.toml changed") for the reload event.
+	configIn struct {
+		cfg     coreConfig
+		trigger string
+	}
 	// timerIn is the replacement timer firing.
 	timerIn struct{}
 	// tickIn is the load of the serving generation, once a second.
@@ -64,6 +70,7 @@ func (changeIn) isInput()   {}
 func (launchedIn) isInput() {}
 func (exitIn) isInput()     {}
 func (addedIn) isInput()    {}
+func (configIn) isInput()   {}
 func (timerIn) isInput()    {}
 func (tickIn) isInput()     {}
 

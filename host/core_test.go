@@ -482,3 +482,65 @@ func TestCoreStop(t *testing.T) {
 			state STOPPED`},
 	})
 }
+
+// An edited configuration starts a new generation with the new worker count while
+// the old one serves; the spares, started with the old environment, go first. A
+// newly named deploy script runs before the new generation; the same one does not.
+func TestCoreConfigChange(t *testing.T) {
+	two := plain()
+	two.workers = 2
+	deploy := two
+	deploy.deployFile = "deploy.py"
+	drive(t, newCore(plain()), script(started, []at{
+		{2 * time.Second, configIn{cfg: two, trigger: "zoo.toml"}, `
+			drop spares
+			state RELOADING: zoo.toml
+			launch g2 w[2 3]`},
+		{3 * time.Second, launchedIn{id: 2}, `
+			crash page cleared
+			serve g2 w[2 3]
+			state RUNNING: generation 2, 2 worker(s)
+			spares 2
+			reloaded: reload: zoo.toml changed, serving new code after 1000 ms
+			retire g1
+			workers g2 [w2:0 w3:0]`},
+		{4 * time.Second, configIn{cfg: deploy, trigger: "zoo.toml"}, `
+			state DEPLOYING: running deploy.py
+			drop spares
+			launch g3 w[4 5] deploy`},
+		// A second save while the deploy runs waits for it, then launches once.
+		{4500 * time.Millisecond, configIn{cfg: deploy, trigger: "web.config"}, `drop spares`},
+		{5 * time.Second, launchedIn{id: 3}, `
+			crash page cleared
+			serve g3 w[4 5]
+			state RUNNING: generation 3, 2 worker(s)
+			spares 2
+			reloaded: reload: zoo.toml changed, serving new code after 1000 ms
+			retire g2
+			workers g3 [w4:0 w5:0]
+			state RELOADING: web.config
+			launch g4 w[6 7]`},
+		{6 * time.Second, launchedIn{id: 4, err: errImport}, `
+			log error start generation: import failed: SyntaxError: invalid syntax
+			spares 2
+			reloaded: reload: web.config changed, new code failed, still serving generation 3: import failed: SyntaxError: invalid syntax
+			state RUNNING: still serving generation 3 (reload failed)`},
+	}))
+}
+
+// A configuration that fixes an app that failed to start launches it again.
+func TestCoreConfigChangeAfterFailure(t *testing.T) {
+	drive(t, newCore(plain()), []at{
+		{0, startIn{}, `
+			state STARTING: starting 1 worker(s)
+			launch g1 w[1]`},
+		{time.Second, launchedIn{id: 1, err: errors.New("worker exited with status 1")}, `
+			log error start generation: worker exited with status 1
+			spares 1
+			state FAILED: worker exited with status 1`},
+		{2 * time.Second, configIn{cfg: plain(), trigger: "zoo.toml"}, `
+			drop spares
+			state STARTING: starting 1 worker(s)
+			launch g2 w[2]`},
+	})
+}

@@ -36,7 +36,7 @@ func (g *generation) stop() {
 // startGeneration starts workers wids as generation id, the first ones from the
 // given spares; on any failure it stops the ones that started and returns the first
 // error, preferring an import error.
-func (a *app) startGeneration(ctx context.Context, id int, wids []int, spares []*spare) (*generation, error) {
+func (a *app) startGeneration(ctx context.Context, spec *appSpec, id int, wids []int, spares []*spare) (*generation, error) {
 	type res struct {
 		w   *worker
 		err error
@@ -49,7 +49,7 @@ func (a *app) startGeneration(ctx context.Context, id int, wids []int, spares []
 			sp = spares[i]
 		}
 		go func() {
-			w, err := a.claimOrStart(ctx, sp, id, wid)
+			w, err := a.claimOrStart(ctx, spec, sp, id, wid)
 			results <- res{w, err}
 		}()
 	}

@@ -151,15 +151,42 @@ func (h *Host) Run(ctx context.Context) error {
 	}()
 	var wg sync.WaitGroup
 	for _, a := range h.apps {
+		cfg := a.spec.cfg // read before the loop runs: it may take an edited one
 		wg.Add(2)
 		go func() { defer wg.Done(); a.run(ctx) }()
-		go func() { defer wg.Done(); a.watch(ctx, h.runDir) }()
+		go func() { defer wg.Done(); a.watch(ctx, h.runDir, cfg) }()
 	}
 	wg.Wait()
 	stopLogs() // after the apps: their last events reach the files
 	<-logsDone
 	h.logSub.Close()
 	return context.Cause(ctx)
+}
+
+// Reconfigure gives the named apps their settings from site, an edited load of
+// the file the host was made from: each starts a new generation with them while
+// the old one serves, as a save of its code does. It changes nothing and returns
+// an error when site lacks one of them or has an app the host does not run
+// (adding or removing apps takes a restart).
+func (h *Host) Reconfigure(site *config.Site, names []string) error {
+	cfgs := map[string]*config.App{}
+	for _, a := range site.Apps {
+		if h.byName[a.Name] == nil {
+			return fmt.Errorf("app %s is new: adding an app takes a restart of zoo-dev", a.Name)
+		}
+		cfgs[a.Name] = a
+	}
+	for _, name := range names {
+		if cfgs[name] == nil {
+			return fmt.Errorf("app %s is not in %s: removing an app takes a restart of zoo-dev", name, site.File)
+		}
+	}
+	trigger := filepath.Base(site.File)
+	for _, name := range names {
+		c := cfgs[name]
+		newest(h.byName[name].reconf, reconfIn{cfg: c, engine: engineFor(site, c), trigger: trigger})
+	}
+	return nil
 }
 
 // Restart starts a new generation of the app's workers.

@@ -251,3 +251,42 @@ func TestCrashSeenDespiteChildHoldingOutput(t *testing.T) {
 		return e.Kind == event.KindLog && strings.Contains(e.Text, "restarting in")
 	})
 }
+
+// Reconfigure starts a new generation with the edited settings (its variables,
+// its worker count), serves it and retires the old one; an app the host does not
+// run is refused and nothing changes.
+func TestReconfigureStartsGenerationWithNewSettings(t *testing.T) {
+	t.Parallel()
+	app := "import os\nopen(os.path.join(os.path.dirname(__file__), 'seen-' + os.environ['GREETING']), 'w').close()\n" + okApp
+	a := testApp(t, map[string]string{"app.py": app})
+	a.Env = []config.EnvVar{{Name: "GREETING", Value: "one"}}
+	h, front, sub := runHost(t, a)
+	if first := waitServe(t, front); first.gen != 1 || len(first.workers) != 1 {
+		t.Fatalf("first Serve = gen %d with %d workers, want gen 1 with 1", first.gen, len(first.workers))
+	}
+	edited := *a
+	edited.Env = []config.EnvVar{{Name: "GREETING", Value: "two"}}
+	edited.MinWorkers = 2
+	site := &config.Site{File: filepath.Join(a.Root, "zoo.toml"), Apps: []*config.App{&edited}}
+	if err := h.Reconfigure(&config.Site{File: site.File, Apps: []*config.App{&edited, {Name: "new"}}}, []string{"t"}); err == nil ||
+		!strings.Contains(err.Error(), "app new is new: adding an app takes a restart of zoo-dev") {
+		t.Fatalf("Reconfigure with an added app: %v, want it refused", err)
+	}
+	if err := h.Reconfigure(site, []string{"t"}); err != nil {
+		t.Fatal(err)
+	}
+	second := waitServe(t, front)
+	if second.gen != 2 || len(second.workers) != 2 {
+		t.Fatalf("after Reconfigure Serve = gen %d with %d workers, want gen 2 with 2", second.gen, len(second.workers))
+	}
+	if g := <-front.retired; g != 1 {
+		t.Fatalf("retired generation %d, want 1", g)
+	}
+	e := waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload })
+	if e.Reload.Err != "" || e.Reload.Trigger != "zoo.toml" || e.Reload.Spares != 0 {
+		t.Fatalf("reload %+v, want zoo.toml served by fresh workers", e.Reload)
+	}
+	if _, err := os.Stat(filepath.Join(a.Root, "seen-two")); err != nil {
+		t.Fatalf("the new generation did not get GREETING=two: %v", err)
+	}
+}

@@ -22,6 +22,8 @@ func (a *app) run(ctx context.Context) {
 			return
 		case in := <-a.cmds:
 			a.do(ctx, in)
+		case r := <-a.reconf:
+			a.do(ctx, a.reconfigure(r))
 		case r := <-a.results:
 			a.do(ctx, a.launchDone(ctx, r))
 		case e := <-a.exits:
@@ -35,6 +37,18 @@ func (a *app) run(ctx context.Context) {
 			a.do(ctx, a.load())
 		}
 	}
+}
+
+// reconfigure makes the edited configuration the app's: launches, spares and the
+// watcher from now on use it; the core decides what to start.
+func (a *app) reconfigure(r reconfIn) configIn {
+	s := newAppSpec(r.cfg, r.engine, a.spec.runDir, a.spec.script)
+	s.transport = a.spec.transport
+	if !sameWatch(a.spec.cfg, r.cfg) {
+		newest(a.rewatch, r.cfg)
+	}
+	a.spec = s
+	return configIn{cfg: coreConfigOf(s, a.fixed), trigger: r.trigger}
 }
 
 func (a *app) do(ctx context.Context, in input) {
@@ -102,17 +116,18 @@ func (a *app) startLaunch(ctx context.Context, e startLaunch) {
 	a.launches[e.id] = cancel
 	out := a.status.Deploy
 	spares := a.spares.take(len(e.wids))
+	spec := a.spec // the loop may take a new one while this runs
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
 		defer cancel()
 		r := launchResult{id: e.id}
 		if e.deploy {
-			d := &deployer{app: a.spec, emit: a.emit}
+			d := &deployer{app: spec, emit: a.emit}
 			r.deployErr = d.run(lctx, out)
 		}
 		if r.deployErr == nil {
-			r.gen, r.err = a.startGeneration(lctx, e.id, e.wids, spares)
+			r.gen, r.err = a.startGeneration(lctx, spec, e.id, e.wids, spares)
 		}
 		select {
 		case a.results <- r:
@@ -148,10 +163,11 @@ func (a *app) addWorker(ctx context.Context, e addWorker) {
 	if l := a.spares.take(1); len(l) > 0 {
 		sp = l[0]
 	}
+	spec := a.spec
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
-		w, err := a.claimOrStart(ctx, sp, e.gen, e.wid)
+		w, err := a.claimOrStart(ctx, spec, sp, e.gen, e.wid)
 		select {
 		case a.addeds <- added{gen: e.gen, wid: e.wid, w: w, err: err}:
 		case <-ctx.Done():
@@ -204,10 +220,11 @@ func (a *app) take(match func(*worker) bool) []*worker {
 
 // retire lets generation gen finish its in-flight requests, then stops its workers.
 func (a *app) retire(gen int, ws []*worker) {
+	grace := a.spec.cfg.RequestTimeout + time.Second
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), a.spec.cfg.RequestTimeout+time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		if err := a.front.Retire(ctx, a.name, gen); err != nil {
 			a.logf(event.LevelWarn, "generation %d: %v; stopping it anyway", gen, err)

@@ -103,10 +103,10 @@ func (sp *spares) drop(a *app) {
 // claimOrStart makes worker wid of generation gen from a spare when there is one,
 // and starts a fresh worker when there is none or the spare failed for a reason
 // other than the app's code.
-func (a *app) claimOrStart(ctx context.Context, sp *spare, gen, wid int) (*worker, error) {
-	w, err := a.claim(ctx, sp, gen)
+func (a *app) claimOrStart(ctx context.Context, spec *appSpec, sp *spare, gen, wid int) (*worker, error) {
+	w, err := a.claim(ctx, spec, sp, gen)
 	if w == nil && err == nil {
-		w, err = startWorker(ctx, a.spec, gen, a.nextSocket(), a.emit)
+		w, err = startWorker(ctx, spec, gen, a.nextSocket(), a.emit)
 	}
 	if w != nil {
 		w.id = wid
@@ -116,11 +116,11 @@ func (a *app) claimOrStart(ctx context.Context, sp *spare, gen, wid int) (*worke
 
 // claim turns sp into a worker of generation gen. It returns neither a worker nor
 // an error when there is no spare or it failed for a reason other than the app's code.
-func (a *app) claim(ctx context.Context, sp *spare, gen int) (*worker, error) {
+func (a *app) claim(ctx context.Context, spec *appSpec, sp *spare, gen int) (*worker, error) {
 	if sp == nil {
 		return nil, nil
 	}
-	w, err := sp.claim(ctx, a.spec, gen)
+	w, err := sp.claim(ctx, spec, gen)
 	var ie *ImportError
 	if err == nil || errors.As(err, &ie) || ctx.Err() != nil {
 		return w, err

@@ -253,7 +253,7 @@ func TestNotReadyPage(t *testing.T) {
 		"    if environ['PATH_INFO'] == '/block':\n        open('gate').read()\n" +
 		"    start_response('200 OK', [('Content-Type', 'text/plain')])\n    return [b'done']\n"
 	s := startSite(t, map[string]string{"app.py": blocking, "gate": "fifo"},
-		func(a *config.App) { a.Threads, a.StartTimeout = 1, 10*time.Second })
+		func(a *config.App) { a.Threads, a.StartTimeout, a.RequestTimeout = 1, 10*time.Second, 30*time.Second })
 	waitStatus(t, s.url+"/", false, 200).Body.Close()
 	blocked := make(chan *http.Response, 1)
 	go func() { blocked <- get(t, s.url+"/block", false) }()

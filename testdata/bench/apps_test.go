@@ -86,10 +86,11 @@ type zooRun struct {
 var listenRE = regexp.MustCompile(`listening on (http://[^/\s]+)/`)
 
 // startZoo runs zoo-dev --no-tui on dir and waits until it has bound its port
-// and the app answers.
+// and the app answers. The live refresh script is off: the peers inject nothing
+// into HTML pages, and the reload bench compares bodies.
 func startZoo(t *testing.T, dir string, extra ...string) *zooRun {
 	t.Helper()
-	args := append([]string{"--no-tui", "--listen", "127.0.0.1:0"}, extra...)
+	args := append([]string{"--no-tui", "--no-live-reload", "--listen", "127.0.0.1:0"}, extra...)
 	p := startProc(t, dir, nil, zooBin, append(args, dir)...)
 	line, err := p.out.waitFor(listenRE, 30*time.Second)
 	if err != nil {

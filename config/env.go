@@ -49,7 +49,6 @@ type envNotes struct {
 	restartSet bool     // WSGI_RESTART_FILE_REGEX was written, maybe empty
 	proxy      draftVar // WSGI_HANDLER naming Azure's virtualenv proxy
 	wsgiAt     pos      // where WSGI_APP (or WSGI_HANDLER) was set
-	django     draftVar // DJANGO_SETTINGS_MODULE as written
 	djangoPath string   // the folder to import a settings.py's package from
 	root       draftVar // django.root, expanded
 }

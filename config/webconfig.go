@@ -33,11 +33,11 @@ type wcPlatform struct {
 
 // wcApp is a Helicon Zoo <application> element.
 type wcApp struct {
-	at                  pos
-	env                 []draftVar
-	minWorkers          int
-	maxWorkers          int
-	minSet, maxSet, bad bool
+	at             pos
+	env            []draftVar
+	minWorkers     int
+	maxWorkers     int
+	minSet, maxSet bool
 }
 
 // wcHandler is a <handlers><add> element.

@@ -95,13 +95,6 @@ func (s *styles) badge(state string) lipgloss.Style {
 	return s.badges["stopping"]
 }
 
-func (s *styles) forSource(src event.Source) lipgloss.Style {
-	if int(src) < len(s.source) {
-		return s.source[src]
-	}
-	return s.dim
-}
-
 func (s *styles) forStatus(code int) lipgloss.Style {
 	switch {
 	case code >= 500:

@@ -65,9 +65,19 @@ func probeOnce(cmd, dir string) (string, string, error) {
 		r := r.(probeResult)
 		return r.exe, r.version, nil
 	}
+	dkey, native := diskKey(cmd, dir)
+	if native {
+		if exe, version, ok := diskProbes.get(dkey); ok {
+			probed.Store(key, probeResult{exe: exe, version: version})
+			return exe, version, nil
+		}
+	}
 	exe, version, err := probePython(cmd, dir)
 	if err == nil {
 		probed.Store(key, probeResult{exe: exe, version: version})
+		if native {
+			diskProbes.put(dkey, exe, version)
+		}
 	}
 	return exe, version, err
 }

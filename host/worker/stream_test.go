@@ -19,6 +19,7 @@ func TestFirstChunkArrivesWhileTheAppProduces(t *testing.T) {
 		uri, first, rest string
 	}{
 		{"/stream?n=3&gate=input", "chunk 0\n", "chunk 1\nchunk 2\n"},
+		{"/stream?n=3&gate=input&length=1", "chunk 0\n", "chunk 1\nchunk 2\n"},
 		{"/sse?n=2&gate=input", "data: event 0\n\n", "data: event 1\n\n"},
 	}
 	for _, tc := range tests {

@@ -415,6 +415,7 @@ class Response:
         self.status = self.headers = None
         self.sent = False
         self.pending = []    # records held back to go out with END_REQUEST
+        self.left = -1       # body bytes the Content-Length header still promises; -1 without one
 
     def start_response(self, status, headers, exc_info=None):
         if exc_info:
@@ -427,6 +428,11 @@ class Response:
             raise AssertionError("start_response() called twice without exc_info")
         check_status(status, headers)
         self.status, self.headers = status, list(headers)
+        self.left = -1
+        for name, value in self.headers:
+            if len(name) == 14 and name.lower() == "content-length":
+                value = value.strip()
+                self.left = int(value) if value.isdigit() else -1
         return self.write
 
     def head(self):
@@ -447,12 +453,21 @@ class Response:
             raise ClientGone("request aborted")
         if not data:
             return
+        if self.left >= 0:
+            self.left -= len(data)
         if not self.sent:
             data = self.head() + data
             self.sent = True
         out = stream_records(STDOUT, self.req.id, data)
-        if hold:
+        if hold or self.left == 0:
+            # The chunk that completes a body of known length goes out with END_REQUEST:
+            # one write, and one read for the web server. Nothing may follow it, so
+            # holding it delays no streaming.
             self.pending.append(out)
+        elif self.pending:    # more than the length promised: keep the order
+            self.pending.append(out)
+            self.conn.send(b"".join(self.pending))
+            self.pending = []
         else:
             self.conn.send(out)
 

@@ -57,6 +57,11 @@ type core struct {
 	busy, idle int         // load ticks in a row saturated / without a request
 	served     int64       // requests served at the last tick
 	stopped    bool
+	// warm: the app has needed a new worker since its start (a reload, a failed
+	// start, a crash), so spares are kept from now on. Before that the app may only
+	// be run, never edited, and each spare would cost a whole interpreter with the
+	// app's libraries imported (about 24 MiB for Flask) for nothing.
+	warm bool
 }
 
 // slot is one worker of the serving generation; a replacement takes over its slot.
@@ -94,16 +99,20 @@ func (c *core) step(now time.Time, in input) []effect {
 	case startIn:
 		c.launch(now, launchReq{trigger: "start", deploy: true}, &fx)
 	case restartIn:
+		c.warm = true
 		c.launch(now, launchReq{trigger: "restart"}, &fx)
 	case redeployIn:
+		c.warm = true
 		c.launch(now, launchReq{trigger: "redeploy", deploy: true}, &fx)
 	case changeIn:
+		c.warm = true
 		trigger := in.files[0]
 		if len(in.files) > 1 {
 			trigger = fmt.Sprintf("%s and %d more", in.files[0], len(in.files)-1)
 		}
 		c.launch(now, launchReq{trigger: trigger, first: in.first, deploy: in.deploy}, &fx)
 	case configIn:
+		c.warm = true
 		c.reconfigure(now, in, &fx)
 	case launchedIn:
 		c.launched(now, in, &fx)
@@ -218,7 +227,7 @@ func (c *core) launched(now time.Time, r launchedIn, fx *effects) {
 		fx.add(crashPage{})
 		fx.add(serve{gen: cur.id, wids: c.wids()})
 		c.setState(event.StateRunning, fmt.Sprintf("generation %d, %d worker(s)", cur.id, len(cur.wids)), false, fx)
-		fx.add(fillSpares{c.want})
+		c.fillSpares(fx)
 		if old != 0 {
 			fx.add(reloaded{event.ReloadInfo{Trigger: cur.trigger, Debounce: cur.began.Sub(cur.first),
 				Ready: now.Sub(cur.began), Total: now.Sub(cur.first), Gen: cur.id, Spares: r.spares}})
@@ -235,7 +244,8 @@ func (c *core) launched(now time.Time, r launchedIn, fx *effects) {
 // failOrKeep reports a failed launch: the old generation keeps serving when there
 // is one; otherwise the app is FAILED.
 func (c *core) failOrKeep(cur *launchRun, err error, deploy bool, fx *effects) {
-	fx.add(fillSpares{c.want}) // warm again for the fix
+	c.warm = true
+	c.fillSpares(fx) // warm again for the fix
 	if c.serving != 0 {
 		fx.add(reloaded{event.ReloadInfo{Trigger: cur.trigger, Gen: c.serving, Err: summary(err)}})
 		c.reloadErr = err.Error()
@@ -244,6 +254,13 @@ func (c *core) failOrKeep(cur *launchRun, err error, deploy bool, fx *effects) {
 	}
 	why := err.Error()
 	c.setState(event.StateFailed, why, deploy, fx)
+}
+
+// fillSpares keeps as many spares as workers, once the app is warm.
+func (c *core) fillSpares(fx *effects) {
+	if c.warm {
+		fx.add(fillSpares{c.want})
+	}
 }
 
 func (c *core) setState(s event.State, why string, deployFailed bool, fx *effects) {

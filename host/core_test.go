@@ -53,7 +53,8 @@ func drive(t *testing.T, c *core, script []at) {
 	}
 }
 
-// started is the script up to generation 1 serving with one worker, w1.
+// started is the script up to generation 1 serving with one worker, w1. The
+// first start keeps no spares: they come with the first reload, failure or crash.
 var started = []at{
 	{0, startIn{}, `
 		state STARTING: starting 1 worker(s)
@@ -62,7 +63,6 @@ var started = []at{
 		crash page cleared
 		serve g1 w[1]
 		state RUNNING: generation 1, 1 worker(s)
-		spares 1
 		workers g1 [w1:0]`},
 }
 
@@ -386,7 +386,6 @@ func TestCoreScaleWithinLimits(t *testing.T) {
 		{2 * time.Second, addedIn{gen: 1, wid: 2, pid: 102}, `
 			serve g1 w[1 2]
 			log info: worker 102 ready (generation 1)
-			spares 3
 			workers g1 [w1:0 w2:0]`},
 		{2 * time.Second, scaleIn{+1}, `log warn: workers: already 3 (min 1, max 3)`},
 		{3 * time.Second, scaleIn{-5}, `
@@ -431,7 +430,6 @@ func TestCoreAutoscale(t *testing.T) {
 		{5 * time.Second, addedIn{gen: 1, wid: 2, pid: 102}, `
 			serve g1 w[1 2]
 			log info: worker 102 ready (generation 1)
-			spares 2
 			workers g1 [w1:0 w2:0]`},
 	}))
 	var fx []effect

@@ -19,6 +19,7 @@ func (c *core) exited(now time.Time, e exitIn, fx *effects) {
 	}
 	restarts := c.slots[i].restarts + 1
 	c.slots = append(c.slots[:i], c.slots[i+1:]...)
+	c.warm = true // replacements follow; spares make them quick
 	what := fmt.Sprintf("worker %d %s", e.pid, e.how)
 	fx.add(crashPage{wid: e.wid, header: what + "; its last lines on stderr:"})
 	fx.add(reap{e.wid})
@@ -57,7 +58,7 @@ func (c *core) added(now time.Time, r addedIn, fx *effects) {
 	c.slots = append(c.slots, slot{wid: r.wid, restarts: restarts})
 	fx.add(serve{gen: c.serving, wids: c.wids()})
 	fx.add(logLine{event.LevelInfo, fmt.Sprintf("worker %d ready (generation %d)", r.pid, r.gen)})
-	fx.add(fillSpares{c.want}) // it may have been a spare
+	c.fillSpares(fx) // it may have been a spare
 	fx.add(c.workers())
 }
 

@@ -127,9 +127,10 @@ func waitEvent(t *testing.T, sub *event.Sub, ok func(event.Event) bool) event.Ev
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
-// A restart starts a new generation from the spare started after the previous one
-// (the app's libraries already imported), serves it and retires the old one; a
-// restart whose code does not import keeps the serving generation.
+// The first start keeps no spare; the first restart starts cold and leaves a spare
+// (the app's libraries already imported) that the next restart's generation comes
+// from. A restart serves the new generation and retires the old one; a restart
+// whose code does not import keeps the serving generation.
 func TestRestartUsesSparesAndKeepsOldOnImportError(t *testing.T) {
 	t.Parallel()
 	a := testApp(t, map[string]string{"app.py": "import json, email.mime.text\n" + okApp})
@@ -139,23 +140,27 @@ func TestRestartUsesSparesAndKeepsOldOnImportError(t *testing.T) {
 		t.Fatalf("first Serve = gen %d with %d workers, want gen 1 with 1", first.gen, len(first.workers))
 	}
 	old := first.workers[0].PID
-	h.Restart("t")
-	second := waitServe(t, front)
-	if second.gen != 2 || len(second.workers) != 1 || second.workers[0].PID == old {
-		t.Fatalf("after restart Serve = %+v, want gen 2 and a new pid", second)
+	var second served
+	for gen, spares := range []int{0, 1} {
+		h.Restart("t")
+		second = waitServe(t, front)
+		if second.gen != gen+2 || len(second.workers) != 1 || second.workers[0].PID == old {
+			t.Fatalf("after restart Serve = %+v, want gen %d and a new pid", second, gen+2)
+		}
+		if g := <-front.retired; g != gen+1 {
+			t.Fatalf("retired generation %d, want %d", g, gen+1)
+		}
+		e := waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload })
+		if e.Reload.Err != "" || e.Reload.Spares != spares || e.Reload.Gen != gen+2 {
+			t.Fatalf("reload %+v, want generation %d with %d worker(s) from a spare", e.Reload, gen+2, spares)
+		}
+		waitGone(t, old)
+		old = second.workers[0].PID
 	}
-	if g := <-front.retired; g != 1 {
-		t.Fatalf("retired generation %d, want 1", g)
-	}
-	e := waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload })
-	if e.Reload.Err != "" || e.Reload.Spares != 1 || e.Reload.Gen != 2 {
-		t.Fatalf("reload %+v, want generation 2 with its one worker from a spare", e.Reload)
-	}
-	waitGone(t, old)
 
 	os.WriteFile(filepath.Join(a.Root, "app.py"), []byte("def application(:\n"), 0o644)
 	h.Restart("t")
-	e = waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload })
+	e := waitEvent(t, sub, func(e event.Event) bool { return e.Kind == event.KindReload })
 	if e.Reload.Err == "" || !strings.Contains(e.Reload.Err, "SyntaxError") {
 		t.Fatalf("reload event %+v, want a SyntaxError", e.Reload)
 	}

@@ -14,8 +14,9 @@ import (
 // A spare is a worker started ahead of the next reload: its interpreter is up and
 // the libraries the app used last time are imported (Flask, Django, the standard
 // library), and it holds before importing the app. A reload tells it "go", so the
-// new generation only imports the app's own code. Each app keeps as many spares as
-// it wants workers; a deploy, which may have installed new packages, discards them.
+// new generation only imports the app's own code. Once the app is warm (the core
+// decides: its first reload, failed start or crash), it keeps as many spares as it
+// wants workers; a deploy, which may have installed new packages, discards them.
 type spare struct {
 	w *worker // its status line, ready or import_error, arrives after "go"
 }

@@ -68,10 +68,10 @@ func TestBenchColdStart(t *testing.T) {
 	}
 	addReport(table("Cold start: exec to the first 200 with the app's body", []string{"server", "starts", "ms median (min–max)", "ratio vs flask run"}, rows) +
 		fmt.Sprintf("\nThe same Flask app; zoo-dev headless with %d workers × %d threads, gunicorn %d sync workers, uWSGI its HTTP router and %d processes, "+
-			"`flask run` one process. The clock starts just before exec; GET / is asked every %s until it answers 200 with the app's body, "+
-			"so the numbers have a resolution of %s. Starts are interleaved across servers, each after the previous server's process group has exited, "+
+			"`flask run` one process. The clock starts just before exec; GET / is asked every %d ms until it answers 200 with the app's body, "+
+			"so the numbers have a resolution of %[5]d ms. Starts are interleaved across servers, each after the previous server's processes have exited, "+
 			"and follow one unmeasured start of each (warm page cache, compiled bytecode).\n",
-			stackProcs, frontThreads, stackProcs, stackProcs, coldPoll, coldPoll))
+			stackProcs, frontThreads, stackProcs, stackProcs, coldPoll.Milliseconds()))
 }
 
 // coldStart starts s on a free port, times exec to the first 200 with the app's body,

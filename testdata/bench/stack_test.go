@@ -52,7 +52,7 @@ func TestBenchStack(t *testing.T) {
 			"Flask's dev server: one process, a thread per request. zoo-dev headless prints one line per request, as it does for a user. "+
 			"Server CPU: utime + stime of the server's whole process tree (the process the bench started and every descendant, "+
 			"walked again after each run so processes started during it count), read before and after each wrk run and divided by the requests wrk completed; "+
-			"the wrk client is not counted. zoo-dev's number is split into its own Go process and its Python workers. "+
+			"the wrk client is not counted. zoo-dev's number is split into its own Go process and its Python workers (each part its own median over the runs). "+
 			"The clock tick is 10 ms per process, so short runs round coarsely.\n",
 			stackProcs, frontThreads, stackProcs, stackProcs))
 }

@@ -15,10 +15,13 @@ const (
 )
 
 // target is one URL measured with wrk; ref names the row it is compared with.
+// With cpu set, measure samples the CPU time of the process tree rooted at pid.
 type target struct {
 	name string
 	url  string
 	ref  string // "" for a reference row
+	pid  int
+	cpu  cpuScope
 }
 
 // TestBenchFront measures the front-end alone: the same Python workers (and the
@@ -50,16 +53,18 @@ func TestBenchFront(t *testing.T) {
 	py := &nginxFront{name: "pyworkers", sockets: socks, keepalive: keepalive}
 	pyNew := &nginxFront{name: "pyworkers_new", sockets: startWorkers(t, hello, frontWorkers, frontThreads)}
 	uu := &nginxFront{name: "uwsgi", sockets: []string{uSock}, keepalive: keepalive}
-	startNginx(t, []*nginxFront{py, pyNew, uu})
+	ngx := startNginx(t, []*nginxFront{py, pyNew, uu}).pid()
 	zPy := startZoo(t, hello)
 	zU := startZoo(t, uw)
 
+	// CPU is the front's alone: nginx's master and workers (the workers it reaches are
+	// separate processes), zoo-dev's own process without the workers it starts.
 	targets := []target{
-		{name: "nginx → worker.py, keepalive", url: fmt.Sprintf("http://127.0.0.1:%d/", py.port)},
-		{name: "nginx → worker.py, new conn", url: fmt.Sprintf("http://127.0.0.1:%d/", pyNew.port), ref: "nginx → worker.py, keepalive"},
-		{name: "zoo-dev → worker.py", url: zPy.URL + "/", ref: "nginx → worker.py, keepalive"},
-		{name: "nginx → uWSGI", url: fmt.Sprintf("http://127.0.0.1:%d/", uu.port)},
-		{name: "zoo-dev → uWSGI", url: zU.URL + "/", ref: "nginx → uWSGI"},
+		{name: "nginx → worker.py, keepalive", url: fmt.Sprintf("http://127.0.0.1:%d/", py.port), pid: ngx, cpu: cpuTree},
+		{name: "nginx → worker.py, new conn", url: fmt.Sprintf("http://127.0.0.1:%d/", pyNew.port), ref: "nginx → worker.py, keepalive", pid: ngx, cpu: cpuTree},
+		{name: "zoo-dev → worker.py", url: zPy.URL + "/", ref: "nginx → worker.py, keepalive", pid: zPy.pid(), cpu: cpuRoot},
+		{name: "nginx → uWSGI", url: fmt.Sprintf("http://127.0.0.1:%d/", uu.port), pid: ngx, cpu: cpuTree},
+		{name: "zoo-dev → uWSGI", url: zU.URL + "/", ref: "nginx → uWSGI", pid: zU.pid(), cpu: cpuRoot},
 	}
 	res := measure(t, targets, []int{16, 64})
 	addReport(wrkTable(fmt.Sprintf("Front-end overhead: the same workers (%d × %d threads) behind each front", frontWorkers, frontThreads),
@@ -67,7 +72,10 @@ func TestBenchFront(t *testing.T) {
 		"\nzoo-dev starts its own workers from the same worker.py, interpreter and app; nginx reaches workers the bench starts. " +
 		"uWSGI runs `--fastcgi-socket` with the same processes and threads; zoo-dev runs it as a custom engine from zoo.toml. " +
 		"uWSGI closes every FastCGI connection after the response (it ignores FCGI_KEEP_CONN), so neither front keeps connections to it. " +
-		"nginx runs one worker process per core with `keepalive 16` and `fastcgi_keep_conn on`; the new-conn row is the same nginx without them.\n")
+		"nginx runs one worker process per core with `keepalive 16` and `fastcgi_keep_conn on`; the new-conn row is the same nginx without them. " +
+		"Server CPU is the front's process tree only, utime + stime read before and after each wrk run and divided by the requests wrk completed: " +
+		"nginx's master and workers (one nginx serves all three nginx rows, measured one at a time), zoo-dev's own process without its Python children; " +
+		"the workers behind either front and the wrk client are not counted.\n")
 }
 
 // tomlList renders strings as a TOML array.

@@ -42,7 +42,8 @@ type nginxFront struct {
 }
 
 // startNginx runs nginx in the foreground with one server per front and waits until each port accepts.
-func startNginx(t *testing.T, fronts []*nginxFront) {
+// It returns the nginx master, whose children are the worker processes.
+func startNginx(t *testing.T, fronts []*nginxFront) *proc {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
@@ -84,8 +85,9 @@ func startNginx(t *testing.T, fronts []*nginxFront) {
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	startProc(t, prefix, nil, bin, "-p", prefix, "-c", conf, "-e", filepath.Join(prefix, "error.log"))
+	p := startProc(t, prefix, nil, bin, "-p", prefix, "-c", conf, "-e", filepath.Join(prefix, "error.log"))
 	for _, f := range fronts {
 		waitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", f.port), 10*time.Second)
 	}
+	return p
 }

@@ -20,10 +20,11 @@ import (
 // proc is one child the bench started in a process group of its own; the group is
 // stopped (SIGTERM, then SIGKILL after 10 s) when the test ends.
 type proc struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  *lineLog
+	name     string
+	cmd      *exec.Cmd
+	done     chan struct{}
+	out      *lineLog
+	stopOnce sync.Once
 }
 
 // startProc runs name with args in dir, stdout and stderr into one line log.
@@ -53,7 +54,10 @@ func startProc(t *testing.T, dir string, env []string, name string, args ...stri
 }
 
 // stop ends the process group: SIGTERM, then SIGKILL when it is still there after 10 s.
-func (p *proc) stop(t *testing.T) {
+// Only the first call signals: a test may stop a child early, and cleanup calls stop again.
+func (p *proc) stop(t *testing.T) { p.stopOnce.Do(func() { p.stopGroup(t) }) }
+
+func (p *proc) stopGroup(t *testing.T) {
 	pgid := p.cmd.Process.Pid
 	syscall.Kill(-pgid, syscall.SIGTERM)
 	select {

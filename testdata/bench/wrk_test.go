@@ -14,15 +14,19 @@ import (
 	"time"
 )
 
-// wrkResult is one wrk run: requests per second, latency percentiles in ms, failures.
+// wrkResult is one wrk run: requests per second, latency percentiles in ms, failures,
+// requests completed, and (when measure samples it) the server's CPU per request.
 type wrkResult struct {
 	RPS      float64
 	P50, P99 float64
 	Errors   int // socket errors plus non-2xx/3xx responses
+	Requests int // "N requests in" line
+	CPU      cpuUse
 }
 
 var (
 	rpsRE     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	reqsRE    = regexp.MustCompile(`(\d+) requests in `)
 	pctRE     = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$`)
 	non2xxRE  = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
 	sockErrRE = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
@@ -51,6 +55,9 @@ func parseWrk(out string) (wrkResult, error) {
 		return r, fmt.Errorf("no Requests/sec line")
 	}
 	r.RPS, _ = strconv.ParseFloat(m[1], 64)
+	if m := reqsRE.FindStringSubmatch(out); m != nil {
+		r.Requests, _ = strconv.Atoi(m[1])
+	}
 	for _, p := range pctRE.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(p[2], 64)
 		switch p[3] {

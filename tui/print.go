@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/zoo-dev/zoo-dev/internal/event"
 )
@@ -34,6 +35,8 @@ func Print(ctx context.Context, w io.Writer, sub *event.Sub, o PrintOptions) err
 	var buf []event.Event
 	bw := bufio.NewWriterSize(w, 64<<10)
 	reps := map[string]*repeats{}
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	for {
 		done := false
 		select {
@@ -48,8 +51,20 @@ func Print(ctx context.Context, w io.Writer, sub *event.Sub, o PrintOptions) err
 		if err != nil || done {
 			return err
 		}
+		// Under load the lines of many requests go out in one write: the printer
+		// rests flushGap after each write instead of waking for every request.
+		gap.Reset(flushGap)
+		select {
+		case <-ctx.Done():
+		case <-gap.C:
+		}
 	}
 }
+
+// flushGap is the least time between two writes of headless lines: short enough
+// to read as live, long enough that a busy server writes about 50 times a second,
+// not once per request.
+const flushGap = 20 * time.Millisecond
 
 // flushLines drains sub and writes its events, but not a traceback that repeats
 // the one just printed for the same app; it returns the buffer for reuse.

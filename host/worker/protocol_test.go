@@ -226,3 +226,25 @@ func TestBodyDecidedByParams(t *testing.T) {
 		})
 	}
 }
+
+// A body whose first STDIN record comes before the empty PARAMS record still
+// reaches the app whole (a request without a body shares one empty input; one
+// with a body gets its own buffer whenever its first byte arrives).
+func TestBodyBeforeEndOfParams(t *testing.T) {
+	p := startWorker(t, workerOpts{})
+	f := dial(t, p.bind)
+	body := "sent early, then late"
+	f.begin(1, true)
+	f.send(encodeRecord(typeParams, 1, encodePairs(params("POST", "/echo", len(body))), 0))
+	f.send(encodeRecord(typeStdin, 1, []byte(body[:11]), 0))
+	f.send(encodeRecord(typeParams, 1, nil, 0))
+	f.stream(typeStdin, 1, []byte(body[11:]), 0, 0)
+	if code, _, got := f.readResponse(1).parse(t); code != 200 || string(got) != body {
+		t.Fatalf("got %d %q, want 200 %q", code, got, body)
+	}
+	// The same connection then serves a GET without a body.
+	f.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if code, _, got := f.do("GET", "/echo", nil, true).parse(t); code != 200 || len(got) != 0 {
+		t.Fatalf("GET after it: %d %q", code, got)
+	}
+}

@@ -156,6 +156,35 @@ def decode_pairs(data):
     return pairs
 
 
+def decode_params(data):
+    """Decode FastCGI name-value pairs into a dict of native strings (latin-1, as PEP 3333
+    asks). The whole buffer is decoded once: latin-1 maps each byte to one character, so
+    the byte offsets of the lengths are the offsets of the strings too."""
+    data = bytes(data)
+    text = data.decode("latin-1")
+    params, pos, end = {}, 0, len(data)
+    length = LENGTH.unpack_from
+    try:
+        while pos < end:
+            n = data[pos]    # written out twice, as in decode_pairs
+            if n < 128:
+                pos += 1
+            else:
+                n, pos = length(data, pos)[0] & LONG, pos + 4
+            v = data[pos]
+            if v < 128:
+                pos += 1
+            else:
+                v, pos = length(data, pos)[0] & LONG, pos + 4
+            mid, pos = pos + n, pos + n + v
+            if pos > end:
+                raise ValueError("truncated name-value pair")
+            params[text[mid - n:mid]] = text[mid:pos]
+    except (IndexError, struct.error):
+        raise ValueError("truncated name-value pair") from None
+    return params
+
+
 class ClientGone(OSError):
     """The web server went away or aborted the request."""
 
@@ -262,6 +291,34 @@ class Input:
         return line
 
 
+class NoInput:
+    """wsgi.input of a request without a body: always at its end. One object serves every
+    such request, so the common GET builds no buffer, lock or condition."""
+
+    complete = True
+
+    def read(self, size=-1):
+        return b""
+
+    def readline(self, size=-1):
+        return b""
+
+    def readlines(self, hint=-1):
+        return []
+
+    def __iter__(self):
+        return iter(())
+
+    def finish(self):
+        pass
+
+    def close(self):
+        pass
+
+
+NO_INPUT = NoInput()
+
+
 class Errors:
     """wsgi.errors: text sent as FCGI_STDERR records of the request, one flush per line."""
 
@@ -336,7 +393,7 @@ class Request:
         self.bad = None       # why they could not be decoded
         self.started = False
         self.aborted = False
-        self.input = Input()
+        self.input = NO_INPUT    # an Input once a body is coming
 
     def abort(self):
         self.aborted = True
@@ -344,11 +401,9 @@ class Request:
 
     def params_done(self):
         try:
-            pairs = decode_pairs(self.params)
+            self.cgi = decode_params(self.params)
         except ValueError as err:
             self.cgi, self.bad = {}, ValueError("malformed FastCGI params: %s" % err)
-        else:
-            self.cgi = {name.decode("latin-1"): value.decode("latin-1") for name, value in pairs}
         self.started = True
 
     def bodiless(self):
@@ -642,6 +697,8 @@ class Connection:
                 return True
             req.params_done()
             if not req.bodiless():
+                if req.input is NO_INPUT:
+                    req.input = Input()
                 self.push(req)    # the app thread runs it while this thread feeds the body
                 return True
             req.input.finish()    # no body: run it here, without a switch to the app thread
@@ -649,6 +706,8 @@ class Connection:
                 more = self.handle(req)
             return more and not self.closing
         elif rtype == STDIN:
+            if req.input is NO_INPUT:    # a body before the end of PARAMS
+                req.input = Input()
             if content:
                 req.input.feed(content)
             else:

@@ -59,7 +59,8 @@ func TestBenchStack(t *testing.T) {
 
 // idleMemory renders the idle memory of each target's process tree, read after the
 // server has answered and before any load. Every tree first has to stop growing:
-// zoo-dev starts the spare workers it keeps warm for reloads after its first ones answer.
+// zoo-dev starts spare workers only with its first reload; waiting for a steady
+// process count still guards against a tree that grows after the first answer.
 func idleMemory(t *testing.T, targets []target) string {
 	t.Helper()
 	mems := map[string]treeMem{}
@@ -80,6 +81,6 @@ func idleMemory(t *testing.T, targets []target) string {
 	}
 	return table("Whole stack: total idle memory", []string{"server", "processes", "RSS MiB", "PSS MiB", "RSS ratio"}, rows) +
 		"\nSummed over the server's whole process tree after it answered one request and its process count held for 2 s, before any load; " +
-		"zoo-dev's includes its workers and the spare workers it keeps warm for reloads. " +
+		"zoo-dev's includes its workers and any spare workers (none before the first reload). " +
 		"RSS counts a page shared between forked processes once in every process; PSS divides it among them.\n"
 }

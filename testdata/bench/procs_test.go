@@ -192,13 +192,17 @@ func waitHTTP(t *testing.T, url, want string, timeout time.Duration) {
 }
 
 // rssKiB reads a process's resident set size from /proc.
-func rssKiB(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+func rssKiB(pid int) int { return procKiB(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") }
+
+// procKiB reads the number after key (a size in KiB) from a /proc file; 0 when
+// the process is gone or the key is missing.
+func procKiB(path, key string) int {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == key {
 			n, _ := strconv.Atoi(f[1])
 			return n
 		}

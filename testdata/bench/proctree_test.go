@@ -114,19 +114,7 @@ func readTreeMem(root int) treeMem {
 }
 
 // pssKiB reads a process's proportional set size from /proc/PID/smaps_rollup.
-func pssKiB(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	return 0
-}
+func pssKiB(pid int) int { return procKiB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:") }
 
 // waitTreeSteady waits until root's process count has not changed for steady (zoo-dev
 // starts its spare workers after the first ones answer), or until timeout; it returns

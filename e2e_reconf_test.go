@@ -2,14 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -50,67 +46,6 @@ const reconfWebConfig = `<configuration><system.webServer>
 </system.webServer></configuration>
 `
 
-// loadRun is 4 clients requesting from z until end: how many requests were
-// answered, the first failure, and when the first answer with want arrived.
-type loadRun struct {
-	ok, failed atomic.Int64
-	firstErr   atomic.Value
-	sawWant    atomic.Int64 // unix nanoseconds of the first answer with want; 0 before
-	stop       chan struct{}
-	wg         sync.WaitGroup
-}
-
-func startLoad(z *zooRun, want string) *loadRun {
-	l := &loadRun{stop: make(chan struct{})}
-	client := &http.Client{Timeout: 20 * time.Second}
-	for range 4 {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				resp, err := client.Get(z.URL + "/")
-				var body string
-				if err == nil {
-					b, rerr := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					body = string(b)
-					if rerr != nil || resp.StatusCode != 200 {
-						err = fmt.Errorf("status %d body %q (%v)", resp.StatusCode, b, rerr)
-					}
-				}
-				if err != nil {
-					l.failed.Add(1)
-					l.firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				l.ok.Add(1)
-				if body == want {
-					l.sawWant.CompareAndSwap(0, time.Now().UnixNano())
-				}
-			}
-		}()
-	}
-	return l
-}
-
-func (l *loadRun) end(t *testing.T) {
-	t.Helper()
-	close(l.stop)
-	l.wg.Wait()
-	if l.failed.Load() != 0 {
-		t.Fatalf("%d of %d requests failed while the config was applied; first: %v",
-			l.failed.Load(), l.ok.Load()+l.failed.Load(), l.firstErr.Load())
-	}
-	if l.ok.Load() == 0 {
-		t.Fatal("no request was served")
-	}
-}
-
 // A changed variable in the config file reaches the app under load with no failed
 // request; a config that no longer loads is one positioned error line and the app
 // keeps serving the last settings.
@@ -136,7 +71,7 @@ func TestReconfigureOnConfigSave(t *testing.T) {
 				t.Fatalf("before the edit: %q, want one", body)
 			}
 
-			l := startLoad(z, "two")
+			l := startLoad(z, 4, 0, "two", statusOK)
 			for steady := time.Now().Add(30 * time.Second); l.ok.Load() < 50; { // the load runs before the save
 				if time.Now().After(steady) {
 					t.Fatalf("%d requests served in 30 s before the save; first failure: %v", l.ok.Load(), l.firstErr.Load())
@@ -152,7 +87,7 @@ func TestReconfigureOnConfigSave(t *testing.T) {
 			for l.sawWant.Load() == 0 && time.Now().Before(deadline) {
 				z.waitNext(100 * time.Millisecond)
 			}
-			l.end(t)
+			l.end(t, "while the config was applied")
 			if l.sawWant.Load() == 0 {
 				t.Fatalf("no answer with the new GREETING after %q", line)
 			}

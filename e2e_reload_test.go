@@ -2,14 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -174,50 +170,20 @@ func TestReloadUnderLoadDropsNothing(t *testing.T) {
 	dir := reloadProject(t, "v0")
 	z := startZoo(t, dir)
 	z.waitLine(regexp.MustCompile(`state RUNNING`), 30*time.Second)
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 10 * time.Second}
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; n < 100000; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				resp, err := client.Get(z.URL + "/")
-				if err == nil {
-					b, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 || !strings.HasPrefix(string(b), "v") {
-						err = fmt.Errorf("status %d body %q", resp.StatusCode, b)
-					}
-				}
-				if err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-				} else {
-					ok.Add(1)
-				}
-			}
-		}()
-	}
+	l := startLoad(z, 8, 0, "", func(status int, body string) error {
+		if status != 200 || !strings.HasPrefix(body, "v") {
+			return fmt.Errorf("status %d body %q", status, body)
+		}
+		return nil
+	})
 	end := time.After(8 * time.Second)
 	for i := 1; i <= 3; i++ {
 		writeApp(t, dir, fmt.Sprintf("v%d", i), i%2 == 0)
 		z.waitReloads(i)
 	}
 	<-end
-	close(stop)
-	wg.Wait()
-	t.Logf("%d requests served during 3 reloads, %d failed", ok.Load(), failed.Load())
-	if failed.Load() != 0 {
-		t.Fatalf("%d requests failed while reloading; first: %v", failed.Load(), firstErr.Load())
-	}
+	l.end(t, "while reloading")
+	t.Logf("%d requests served during 3 reloads", l.ok.Load())
 	if _, body := z.get("/"); body != "v3" {
 		t.Fatalf("after 3 reloads: %q, want v3", body)
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -233,4 +234,94 @@ func copyDir(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// loadRun is a number of clients that request GET / from zoo-dev until end is
+// called, each back to back or once every pace: how many answers passed check,
+// how many failed and the first failure, and when the first answer whose body
+// was want arrived.
+type loadRun struct {
+	ok, failed atomic.Int64
+	firstErr   atomic.Value
+	sawWant    atomic.Int64 // unix nanoseconds of the first answer with want; 0 before
+	stop       chan struct{}
+	wg         sync.WaitGroup
+}
+
+// loadMaxRequests bounds each load client, besides the test's own end.
+const loadMaxRequests = 100000
+
+// statusOK is a load check that takes any 200.
+func statusOK(status int, body string) error {
+	if status != 200 {
+		return fmt.Errorf("status %d body %q", status, body)
+	}
+	return nil
+}
+
+func startLoad(z *zooRun, clients int, pace time.Duration, want string, check func(status int, body string) error) *loadRun {
+	l := &loadRun{stop: make(chan struct{})}
+	client := &http.Client{Timeout: 30 * time.Second}
+	for range clients {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			var tick <-chan time.Time
+			if pace > 0 {
+				t := time.NewTicker(pace)
+				defer t.Stop()
+				tick = t.C
+			}
+			for range loadMaxRequests {
+				if tick != nil {
+					select {
+					case <-l.stop:
+						return
+					case <-tick:
+					}
+				} else {
+					select {
+					case <-l.stop:
+						return
+					default:
+					}
+				}
+				resp, err := client.Get(z.URL + "/")
+				var body string
+				if err == nil {
+					b, rerr := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					body = string(b)
+					if err = check(resp.StatusCode, body); err == nil && rerr != nil {
+						err = rerr
+					}
+				}
+				if err != nil {
+					l.failed.Add(1)
+					l.firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				l.ok.Add(1)
+				if want != "" && body == want {
+					l.sawWant.CompareAndSwap(0, time.Now().UnixNano())
+				}
+			}
+		}()
+	}
+	return l
+}
+
+// end stops the clients and fails the test when any request failed or none was
+// served; during says what happened meanwhile, for the message.
+func (l *loadRun) end(t *testing.T, during string) {
+	t.Helper()
+	close(l.stop)
+	l.wg.Wait()
+	if l.failed.Load() != 0 {
+		t.Fatalf("%d of %d requests failed %s; first: %v",
+			l.failed.Load(), l.ok.Load()+l.failed.Load(), during, l.firstErr.Load())
+	}
+	if l.ok.Load() == 0 {
+		t.Fatal("no request was served")
+	}
 }

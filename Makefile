@@ -36,12 +36,16 @@ cross:
 		done; \
 	done
 
+## fuzz: each fuzzer for FUZZ_EXECS inputs (a few seconds each). A count, not a time: Go 1.26's
+## fuzzing coordinator can report "context deadline exceeded" as a failure when a -fuzztime
+## duration ends while a worker is busy, which a loaded machine makes likely.
+FUZZ_EXECS ?= 20000
 fuzz:
-	$(GO) test ./config -run '^$$' -fuzz '^FuzzLoadWebConfig$$' -fuzztime 4s
-	$(GO) test ./config -run '^$$' -fuzz '^FuzzLoadTOML$$' -fuzztime 4s
-	$(GO) test ./proxy/fcgi -run '^$$' -fuzz '^FuzzRecordReader$$' -fuzztime 4s
-	$(GO) test ./proxy/fcgi -run '^$$' -fuzz '^FuzzParams$$' -fuzztime 4s
-	$(GO) test ./proxy -run '^$$' -fuzz '^FuzzFraming$$' -fuzztime 4s
+	$(GO) test ./config -run '^$$' -fuzz '^FuzzLoadWebConfig$$' -fuzztime $(FUZZ_EXECS)x
+	$(GO) test ./config -run '^$$' -fuzz '^FuzzLoadTOML$$' -fuzztime $(FUZZ_EXECS)x
+	$(GO) test ./proxy/fcgi -run '^$$' -fuzz '^FuzzRecordReader$$' -fuzztime $(FUZZ_EXECS)x
+	$(GO) test ./proxy/fcgi -run '^$$' -fuzz '^FuzzParams$$' -fuzztime $(FUZZ_EXECS)x
+	$(GO) test ./proxy -run '^$$' -fuzz '^FuzzFraming$$' -fuzztime $(FUZZ_EXECS)x
 
 ## bench-deps: the reference tools the benchmarks compare against (Debian packages)
 bench-deps:

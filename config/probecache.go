@@ -12,7 +12,7 @@ import (
 
 // The interpreters that ran, kept across runs in the user's cache folder
 // (zoo-dev/interpreters.json), so that a start runs no interpreter of its own
-// before the app's workers: the probe costs about 100 ms, a tenth of a cold
+// before the app's workers: the probe costs about 100 ms, a quarter of a cold
 // start. Only native executables are kept: a script in front of Python (a pyenv
 // shim, a .bat) may pick another version from the folder or the environment on
 // the next run, so it is run every time. An entry holds while the executable's

@@ -155,3 +155,15 @@ func TestThreadsBoundRequests(t *testing.T) {
 		t.Fatalf("third request got %q", body)
 	}
 }
+
+// An app whose Content-Length promises less than it sends: the chunk that meets
+// the length is held for the end of the response, and the chunks after it still
+// go out after it, in order (the web server decides what to make of the excess).
+func TestChunksPastContentLengthKeepTheirOrder(t *testing.T) {
+	p := startWorker(t, workerOpts{})
+	f := dial(t, p.bind)
+	_, h, body := f.do("GET", "/stream?n=3&length=first", nil, true).parse(t)
+	if h.Get("Content-Length") != "8" || string(body) != "chunk 0\nchunk 1\nchunk 2\n" {
+		t.Fatalf("Content-Length %q, body %q; want 8 and the three chunks in order", h.Get("Content-Length"), body)
+	}
+}

@@ -112,7 +112,9 @@ def stream(environ, start_response, q):
     n = int(q.get("n", "5"))
     chunks = [("chunk %d\n" % i).encode() for i in range(n)]
     headers = [("Content-Type", "text/plain; charset=utf-8")]
-    if q.get("length"):    # a body of known length still streams chunk by chunk
+    if q.get("length") == "first":    # an app that promises less than it sends
+        headers.append(("Content-Length", str(len(chunks[0]))))
+    elif q.get("length"):    # a body of known length still streams chunk by chunk
         headers.append(("Content-Length", str(sum(map(len, chunks)))))
     start_response("200 OK", headers)
     return _gated(environ, q, chunks[0], chunks[1:]) if chunks else []

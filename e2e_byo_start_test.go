@@ -26,20 +26,6 @@ func needModule(t *testing.T, module string) {
 	}
 }
 
-// writeFiles writes a project into dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // treeSums is every file under dir with a hash of its content.
 func treeSums(t *testing.T, dir string) map[string][32]byte {
 	t.Helper()
@@ -111,15 +97,15 @@ type byoProject struct {
 
 var byoProjects = []byoProject{
 	{name: "flask app.py", module: "flask", file: "app.py", path: "/",
-		make:  func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"app.py": flaskApp}) },
+		make:  func(t *testing.T, dir string) { testtool.WriteFiles(t, dir, map[string]string{"app.py": flaskApp}) },
 		found: "serving the Flask app app:app from app.py", v1: "flask says v1", v2: "flask says v2",
 		pinned: `WSGI_APP = "app:app"`},
 	{name: "flask app factory", module: "flask", file: "app.py", path: "/",
-		make:  func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"app.py": flaskFactory}) },
+		make:  func(t *testing.T, dir string) { testtool.WriteFiles(t, dir, map[string]string{"app.py": flaskFactory}) },
 		found: "serving the Flask app app:create_app() from app.py", v1: "factory says v1", v2: "factory says v2",
 		pinned: `WSGI_APP = "app:create_app()"`},
 	{name: "wsgi.py folder", module: "os", file: "wsgi.py", path: "/",
-		make:  func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"wsgi.py": wsgiApp}) },
+		make:  func(t *testing.T, dir string) { testtool.WriteFiles(t, dir, map[string]string{"wsgi.py": wsgiApp}) },
 		found: "serving the WSGI app wsgi:application from wsgi.py", v1: "plain wsgi says v1", v2: "plain wsgi says v2",
 		pinned: `WSGI_APP = "wsgi:application"`},
 	{name: "django startproject", module: "django", file: "mysite/urls.py", path: "/hello/",
@@ -210,7 +196,7 @@ func TestBringYourOwnApp(t *testing.T) {
 // nothing to serve gets one line saying what was looked for.
 func TestInitWebConfigAndNothingFound(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"wsgi.py": wsgiApp})
+	testtool.WriteFiles(t, dir, map[string]string{"wsgi.py": wsgiApp})
 	if out, err := exec.Command(zooBin, "init", "--web-config", dir).CombinedOutput(); err != nil {
 		t.Fatalf("zoo-dev init --web-config: %v\n%s", err, out)
 	}
@@ -223,7 +209,7 @@ func TestInitWebConfigAndNothingFound(t *testing.T) {
 	}
 
 	empty := t.TempDir()
-	writeFiles(t, empty, map[string]string{"notes.txt": "nothing to serve"})
+	testtool.WriteFiles(t, empty, map[string]string{"notes.txt": "nothing to serve"})
 	out, err = exec.Command(zooBin, "--no-tui", "--listen", "127.0.0.1:0", empty).CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if err == nil || len(lines) != 1 || !strings.Contains(lines[0], "manage.py (Django), FLASK_APP, wsgi.py or app.py") {

@@ -33,20 +33,6 @@ def index():
     return MESSAGE
 `
 
-// writeFiles writes name → content under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // pinPython makes zoo-dev run the app with sysPython, like the other servers:
 // a .venv/bin/python in the app root is the interpreter zoo-dev prefers.
 func pinPython(t *testing.T, dir string) {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // coldPoll is how often a cold start asks GET /: the resolution of its numbers.
@@ -30,7 +32,7 @@ type coldServer struct {
 func TestBenchColdStart(t *testing.T) {
 	needBench(t, "gunicorn", "uwsgi")
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"app.py": fmt.Sprintf(flaskApp, "hello"),
+	testtool.WriteFiles(t, dir, map[string]string{"app.py": fmt.Sprintf(flaskApp, "hello"),
 		"zoo.toml": zooToml("flask", stackProcs, frontThreads, map[string]string{"WSGI_APP": "app.app"}, "")})
 	pinPython(t, dir)
 

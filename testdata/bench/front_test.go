@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // The worker layout both fronts get: 2 processes × 4 threads.
@@ -30,7 +32,7 @@ type target struct {
 func TestBenchFront(t *testing.T) {
 	needBench(t, "wrk", "uwsgi")
 	hello := t.TempDir()
-	writeFiles(t, hello, map[string]string{"app.py": helloApp,
+	testtool.WriteFiles(t, hello, map[string]string{"app.py": helloApp,
 		"zoo.toml": zooToml("hello", frontWorkers, frontThreads, map[string]string{"WSGI_APP": "app.application"}, "")})
 	pinPython(t, hello)
 	socks := startWorkers(t, hello, frontWorkers, frontThreads)
@@ -41,7 +43,7 @@ func TestBenchFront(t *testing.T) {
 		"--wsgi-file", "app.py", "--callable", "application"}
 	engine := fmt.Sprintf("engine = \"uwsgi.fastcgi\"\n[engines.\"uwsgi.fastcgi\"]\ncommand = \"uwsgi\"\nargs = %s\nprotocol = \"fastcgi\"\ntransport = \"unix\"",
 		tomlList(append([]string{"--fastcgi-socket", "%SOCKET%"}, uwsgiArgs...)))
-	writeFiles(t, uw, map[string]string{"app.py": helloApp,
+	testtool.WriteFiles(t, uw, map[string]string{"app.py": helloApp,
 		"zoo.toml": zooToml("hello-uwsgi", 1, frontWorkers*frontThreads, nil, engine)})
 	uSock := filepath.Join(t.TempDir(), "u.sock")
 	startProc(t, uw, nil, "uwsgi", append([]string{"--fastcgi-socket", uSock}, uwsgiArgs...)...)

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // logApp answers hello; GET /logs starts a thread in that worker printing
@@ -62,7 +64,7 @@ type streamResult struct {
 func TestBenchLogs(t *testing.T) {
 	needBench(t, "wrk", "tmux")
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"app.py": logApp,
+	testtool.WriteFiles(t, dir, map[string]string{"app.py": logApp,
 		"zoo.toml": zooToml("logs", frontWorkers, frontThreads, map[string]string{"WSGI_APP": "app.application"}, "")})
 	pinPython(t, dir)
 	z := startZoo(t, dir)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 const (
@@ -85,7 +87,7 @@ func slicesIndex(rows [][]string, app, server string) int {
 func zooStarter(env map[string]string) func(*testing.T, string) string {
 	return func(t *testing.T, dir string) string {
 		env["WATCH_FILE_CHANGES_MASK"] = "*.py"
-		writeFiles(t, dir, map[string]string{"zoo.toml": zooToml("reload", 2, frontThreads, env, "")})
+		testtool.WriteFiles(t, dir, map[string]string{"zoo.toml": zooToml("reload", 2, frontThreads, env, "")})
 		pinPython(t, dir)
 		return startZoo(t, dir).URL
 	}
@@ -193,7 +195,7 @@ func project(t *testing.T, app string) (dir string, write func(string)) {
 		if out, err := execOut(dir, "django-admin", "startproject", "mysite", "."); err != nil {
 			t.Fatalf("django-admin startproject: %v\n%s", err, out)
 		}
-		writeFiles(t, dir, map[string]string{"mysite/urls.py": djangoURLs})
+		testtool.WriteFiles(t, dir, map[string]string{"mysite/urls.py": djangoURLs})
 		file = filepath.Join(dir, "mysite", "views.py")
 		return dir, func(v string) { mustWrite(t, file, fmt.Sprintf(djangoViews, v)) }
 	}

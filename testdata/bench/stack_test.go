@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/zoo-dev/zoo-dev/internal/testtool"
 )
 
 // stackProcs is the process count every whole stack gets (Flask's dev server is
@@ -21,7 +23,7 @@ var stackConns = []int{16, 64}
 func TestBenchStack(t *testing.T) {
 	needBench(t, "wrk", "gunicorn", "uwsgi")
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"app.py": fmt.Sprintf(flaskApp, "hello"),
+	testtool.WriteFiles(t, dir, map[string]string{"app.py": fmt.Sprintf(flaskApp, "hello"),
 		"zoo.toml": zooToml("flask", stackProcs, frontThreads, map[string]string{"WSGI_APP": "app.app"}, "")})
 	pinPython(t, dir)
 	z := startZoo(t, dir)
